@@ -1,0 +1,91 @@
+/**
+ * The contract between the core and a runtime's sockets.
+ *
+ * An adapter turns a runtime's socket API (Deno, Bun, node:net, WebSocket, an
+ * in-memory pair) into {@linkcode Transport}s that carry whole frames. The core
+ * never sees a length prefix, a runtime global or a partial frame.
+ *
+ * @module
+ */
+
+/** What the owner of a transport is told. Set once, before any frame arrives. */
+export interface TransportHandlers {
+  /** One whole frame. The bytes may be a view that is only valid during the call. */
+  frame(frame: Uint8Array): void;
+  /**
+   * The transport could not decode what the peer sent (a `ProtocolError`, e.g. a
+   * frame over `maxFrameSize`). No more frames follow; the owner should tell the
+   * peer why and close.
+   */
+  error(error: Error): void;
+  /** The transport closed (by either side). Called exactly once. */
+  close(error?: Error): void;
+  /** The send queue fell below its low-water mark after being above it. */
+  drain?(): void;
+}
+
+/** Which kind of link a transport is. */
+export type TransportKind = "tcp" | "ws" | "memory";
+
+/** One connected, ordered, reliable link that carries whole frames. */
+export interface Transport {
+  /** Which kind of link this is. */
+  readonly kind: TransportKind;
+  /** The peer's address (IP, without port), "" when unknown. */
+  readonly remoteAddress: string;
+  /** The peer's port, 0 when unknown. */
+  readonly remotePort: number;
+  /**
+   * Queue one frame. Frames sent in the same event-loop turn leave in one
+   * write. The bytes are copied or written before the call returns, so the
+   * caller may reuse them.
+   */
+  send(frame: Uint8Array): void;
+  /** Bytes queued and not yet taken by the operating system. */
+  readonly bufferedAmount: number;
+  /** Flush what is queued, then close. Safe to call more than once. */
+  close(): void;
+}
+
+/** Options of a stream or WebSocket listener. */
+export interface ListenOptions {
+  /** Port, 0 for any free port. */
+  port: number;
+  /** Host to bind, default "127.0.0.1"... or "0.0.0.0" as the caller chooses. */
+  hostname: string;
+  /** Largest frame to accept, checked before any of the body is buffered. */
+  maxFrameSize: number;
+}
+
+/** A bound listener. */
+export interface Listener {
+  /** The bound port (useful when 0 was asked). */
+  readonly port: number;
+  /** Stop accepting. Open transports stay open. */
+  close(): Promise<void>;
+}
+
+/** Called for each accepted transport; returns the handlers for it. */
+export type AcceptHandler = (transport: Transport) => TransportHandlers;
+
+/** Options of an outgoing stream or WebSocket connection. */
+export interface ConnectOptions {
+  /** Host name or IP. */
+  hostname: string;
+  /** Port. */
+  port: number;
+  /** Largest frame to accept from the server. */
+  maxFrameSize: number;
+}
+
+/** Listen for stream connections (TCP). */
+export type ListenFn = (
+  options: ListenOptions,
+  accept: AcceptHandler,
+) => Promise<Listener>;
+
+/** Open a stream connection (TCP). Handlers are attached before any data is read. */
+export type ConnectFn = (
+  options: ConnectOptions,
+  handlers: TransportHandlers,
+) => Promise<Transport>;
