@@ -1,0 +1,144 @@
+/**
+ * Framing for stream transports: each frame is a varint length and the frame bytes.
+ *
+ * @module
+ */
+
+import { ProtocolError } from "./errors.ts";
+import { readVarint, type VarintRead, varintLength, writeVarint } from "./varint.ts";
+
+/** Options of {@linkcode FrameDecoder}. */
+export interface FrameDecoderOptions {
+  /** Largest frame accepted, in bytes; checked before the body is buffered. */
+  maxFrameSize: number;
+}
+
+/**
+ * Push-style frame splitter. Feed it chunks of any size; it calls `onFrame`
+ * for each whole frame. A frame that lies inside one chunk is passed as a view
+ * into that chunk (no copy); only a frame that spans chunks is copied, into a
+ * buffer of exactly its declared size, allocated after the size is checked.
+ *
+ * This is the only place that decides "wait for more bytes".
+ *
+ * @example
+ * ```ts
+ * import { FrameDecoder, encodeFrame } from "./frame.ts";
+ * const frames: Uint8Array[] = [];
+ * const decoder = new FrameDecoder({ maxFrameSize: 1024 });
+ * const wire = encodeFrame(new Uint8Array([1, 2, 3]));
+ * decoder.push(wire.subarray(0, 2), (f) => frames.push(f.slice()));
+ * decoder.push(wire.subarray(2), (f) => frames.push(f.slice()));
+ * console.log(frames); // [Uint8Array [1, 2, 3]]
+ * ```
+ */
+export class FrameDecoder {
+  readonly #maxFrameSize: number;
+  /** Bytes of an unfinished length prefix (at most 8). */
+  #header: Uint8Array | null = null;
+  /** Body of a frame that spans chunks, and how much of it is filled. */
+  #body: Uint8Array | null = null;
+  #filled = 0;
+  #failed = false;
+  readonly #varint: VarintRead = { value: 0, end: 0 };
+
+  /** @param options The frame size limit. */
+  constructor(options: FrameDecoderOptions) {
+    this.#maxFrameSize = options.maxFrameSize;
+  }
+
+  /** Bytes held while waiting for the rest of a frame. */
+  get bufferedBytes(): number {
+    return (this.#header?.length ?? 0) + this.#filled;
+  }
+
+  /**
+   * Feed bytes. Calls `onFrame` for each whole frame, in order. The frame may
+   * be a view into `chunk`; copy it if you keep it after `onFrame` returns.
+   *
+   * @param chunk Bytes from the stream.
+   * @param onFrame Called for each whole frame.
+   * @throws {ProtocolError} `ERR_FRAME_TOO_LARGE` or `ERR_BAD_VARINT`; the decoder is then unusable.
+   */
+  push(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void): void {
+    if (this.#failed) throw new ProtocolError("ERR_TRUNCATED", "Cannot decode: the stream already failed");
+    let pos = 0;
+    if (this.#body !== null) pos = this.#fillBody(chunk, 0, onFrame);
+    else if (this.#header !== null) {
+      const joined = new Uint8Array(this.#header.length + Math.min(chunk.length, 8));
+      joined.set(this.#header);
+      joined.set(chunk.subarray(0, joined.length - this.#header.length), this.#header.length);
+      const v = this.#readLength(joined, 0);
+      if (v.end === -1) {
+        this.#header = joined;
+        return;
+      }
+      this.#header = null;
+      pos = v.end - (joined.length - Math.min(chunk.length, 8));
+      pos = this.#startBody(chunk, pos, v.value, onFrame);
+    }
+    while (pos < chunk.length) {
+      const v = this.#readLength(chunk, pos);
+      if (v.end === -1) {
+        this.#header = chunk.slice(pos);
+        return;
+      }
+      pos = this.#startBody(chunk, v.end, v.value, onFrame);
+    }
+  }
+
+  #readLength(bytes: Uint8Array, pos: number): VarintRead {
+    try {
+      const v = readVarint(bytes, pos, this.#varint);
+      if (v.end !== -1 && v.value > this.#maxFrameSize) {
+        throw new ProtocolError(
+          "ERR_FRAME_TOO_LARGE",
+          `Cannot decode frame: length ${v.value} exceeds maxFrameSize ${this.#maxFrameSize}`,
+        );
+      }
+      return v;
+    } catch (error) {
+      this.#failed = true;
+      throw error;
+    }
+  }
+
+  #startBody(
+    chunk: Uint8Array,
+    pos: number,
+    length: number,
+    onFrame: (frame: Uint8Array) => void,
+  ): number {
+    if (chunk.length - pos >= length) {
+      onFrame(chunk.subarray(pos, pos + length));
+      return pos + length;
+    }
+    this.#body = new Uint8Array(length);
+    this.#filled = 0;
+    return this.#fillBody(chunk, pos, onFrame);
+  }
+
+  #fillBody(chunk: Uint8Array, pos: number, onFrame: (frame: Uint8Array) => void): number {
+    const body = this.#body!;
+    const take = Math.min(body.length - this.#filled, chunk.length - pos);
+    body.set(chunk.subarray(pos, pos + take), this.#filled);
+    this.#filled += take;
+    if (this.#filled < body.length) return chunk.length;
+    this.#body = null;
+    this.#filled = 0;
+    onFrame(body);
+    return pos + take;
+  }
+}
+
+/**
+ * Prefix a frame with its varint length (a new buffer).
+ *
+ * @param frame Frame bytes.
+ * @returns Length prefix and frame.
+ */
+export function encodeFrame(frame: Uint8Array): Uint8Array {
+  const out = new Uint8Array(varintLength(frame.length) + frame.length);
+  out.set(frame, writeVarint(out, 0, frame.length));
+  return out;
+}
