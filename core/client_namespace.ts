@@ -1,0 +1,377 @@
+/**
+ * A namespace opened by a client: events, acks, rooms and schema messages.
+ *
+ * @module
+ */
+
+import { encodePacket } from "../protocol/packet.ts";
+import type { Schema } from "../protocol/schema.ts";
+import { type ConnectPacket, type Packet, PacketKind, RoomOp } from "../protocol/types.ts";
+import { type AckCallback, PendingAcks } from "./acks.ts";
+import type { GameSocketClient } from "./client.ts";
+import { Emitter } from "./emitter.ts";
+import { type DisconnectReason, GameSocketError, RESERVED_EVENTS } from "./errors.ts";
+import { fromPayload, toPayload } from "./payload.ts";
+import { checkEventName } from "./socket.ts";
+import { type AckOptions, DEFAULT_ACK_TIMEOUT, type EventHandler, type EventMap } from "./types.ts";
+
+/** Handlers of the events the library emits on a client namespace. */
+export interface ClientNamespaceEvents {
+  /** The server accepted the namespace. */
+  connect: () => void;
+  /** The server refused the namespace (unknown, or refused by middleware). */
+  connect_error: (error: GameSocketError) => void;
+  /** The namespace was left (by either side) or the connection closed. */
+  disconnect: (reason: DisconnectReason, message: string) => void;
+  /** This socket joined a room. */
+  "join-room": (room: string) => void;
+  /** This socket left a room. */
+  "leave-room": (room: string) => void;
+  /** A handler threw. */
+  error: (error: unknown) => void;
+}
+
+const encoder = new TextEncoder();
+
+/** Most sends queued while the namespace is connecting. */
+const MAX_QUEUED = 1024;
+
+/** Room requests waiting for the server's answer. */
+interface RoomRequest {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * One namespace on a client connection. Get it with `client.of(name)`; sends
+ * made before the server accepts are queued (up to 1024) and flushed in order.
+ *
+ * @typeParam L Events the server sends (what `on` listens to).
+ * @typeParam E Events the client sends (what `emit` sends).
+ */
+export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap = EventMap>
+  extends Emitter {
+  /** The namespace's name. */
+  readonly name: string;
+  /** Rooms this socket is in (as the server told it). */
+  readonly rooms: Set<string> = new Set();
+  readonly #client: GameSocketClient;
+  #id = -1;
+  #state: "connecting" | "connected" | "closed" = "connecting";
+  #queue: Array<() => void> = [];
+  readonly #acks: PendingAcks;
+  readonly #roomRequests = new Map<number, RoomRequest>();
+  #nextReqId = 1;
+  readonly #schemaHandlers = new Map<number, Array<(value: never) => unknown>>();
+  readonly #ready: Promise<void>;
+  #settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
+
+  /** Made by `client.of()`; not for users. */
+  constructor(client: GameSocketClient, name: string) {
+    super();
+    this.#client = client;
+    this.name = name;
+    this.#acks = new PendingAcks(client.limits.maxPendingAcks);
+    this.#ready = new Promise((resolve, reject) => this.#settle = { resolve, reject });
+    this.#ready.catch(() => {}); // a refusal is also reported through connect_error
+  }
+
+  /** The namespace's wire id (-1 until connected). */
+  get id(): number {
+    return this.#id;
+  }
+
+  /** True while the server has this namespace open for us. */
+  get connected(): boolean {
+    return this.#state === "connected";
+  }
+
+  /** The socket id (the connection's). */
+  get sid(): string {
+    return this.#client.sid;
+  }
+
+  /** Resolves when the server accepts the namespace; rejects with its reason if it refuses. */
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  /** Listen to a server event, a library event, or a schema message. */
+  on<K extends keyof ClientNamespaceEvents>(event: K, handler: ClientNamespaceEvents[K]): this;
+  on<K extends keyof L & string>(event: K, handler: EventHandler<L[K]>): this;
+  on<T>(schema: Schema<T>, handler: (value: T) => unknown): this;
+  on(event: string | Schema<unknown>, handler: (...args: never[]) => unknown): this {
+    if (typeof event === "string") this.addHandler(event, handler);
+    else {
+      this.#client.schemas.register(event);
+      this.#schemaHandlers.set(event.code, [...this.#schemaHandlers.get(event.code) ?? [], handler]);
+    }
+    return this;
+  }
+
+  /** Listen to the next occurrence only. */
+  once<K extends keyof ClientNamespaceEvents>(event: K, handler: ClientNamespaceEvents[K]): this;
+  once<K extends keyof L & string>(event: K, handler: EventHandler<L[K]>): this;
+  once(event: string, handler: (...args: never[]) => unknown): this {
+    this.addOnceHandler(event, handler);
+    return this;
+  }
+
+  /** Remove a handler, or every handler of the event (or schema). */
+  off(event: string | Schema<unknown>, handler?: (...args: never[]) => unknown): this {
+    if (typeof event === "string") this.removeHandler(event, handler);
+    else this.#schemaHandlers.delete(event.code);
+    return this;
+  }
+
+  /**
+   * Send an event to the server.
+   *
+   * @param ack Called with the server's reply, or an error on timeout/disconnect.
+   * @throws {GameSocketError} `ERR_RESERVED_EVENT`, `ERR_LIMIT` (name too long, queue full).
+   */
+  emit<K extends keyof E & string>(event: K, payload?: E[K], ack?: AckCallback): void {
+    this.#checkEvent(event);
+    const data = toPayload(payload);
+    this.#whenConnected(() => {
+      const ackId = ack ? this.#acks.add(ack, DEFAULT_ACK_TIMEOUT) : 0;
+      this.#client.sendPacket({ kind: PacketKind.Event, nsp: this.#id, name: event, ackId, payload: data });
+    });
+  }
+
+  /** Send an event and wait for the server's reply. */
+  emitWithAck<K extends keyof E & string>(
+    event: K,
+    payload?: E[K],
+    options: AckOptions = {},
+  ): Promise<unknown> {
+    this.#checkEvent(event);
+    const data = toPayload(payload);
+    return new Promise((resolve, reject) => {
+      this.#whenConnected(() => {
+        try {
+          const ackId = this.#acks.add(
+            (error, reply) => error ? reject(error) : resolve(reply),
+            options.timeout ?? DEFAULT_ACK_TIMEOUT,
+          );
+          this.#client.sendPacket({ kind: PacketKind.Event, nsp: this.#id, name: event, ackId, payload: data });
+        } catch (error) {
+          reject(error);
+        }
+      }, reject);
+    });
+  }
+
+  /** Send a typed schema message. */
+  send<T>(schema: Schema<T>, value: T): void {
+    const body = schema.encode(value);
+    this.#whenConnected(() =>
+      this.#client.send(encodePacket({ kind: PacketKind.Message, nsp: this.#id, code: schema.code, body }))
+    );
+  }
+
+  /** Send raw bytes (the server socket's `raw` handlers get them). */
+  sendRaw(bytes: Uint8Array): void {
+    const data = bytes.slice();
+    this.#whenConnected(() => this.#client.sendPacket({ kind: PacketKind.Raw, nsp: this.#id, data }));
+  }
+
+  /** Sends that are dropped, not queued, when the link is congested or not connected yet. */
+  get volatile(): { emit: (event: keyof E & string, payload?: unknown) => boolean; send: <T>(schema: Schema<T>, value: T) => boolean } {
+    return {
+      emit: (event, payload) => {
+        this.#checkEvent(event);
+        if (!this.connected) return false;
+        return this.#client.sendPacket({
+          kind: PacketKind.Event,
+          nsp: this.#id,
+          name: event,
+          ackId: 0,
+          payload: toPayload(payload),
+        }, true);
+      },
+      send: (schema, value) => {
+        if (!this.connected) return false;
+        const body = schema.encode(value);
+        return this.#client.send(encodePacket({ kind: PacketKind.Message, nsp: this.#id, code: schema.code, body }), true);
+      },
+    };
+  }
+
+  /** Ask the server to put this socket in a room; rejects with the server's reason when refused. */
+  join(room: string): Promise<void> {
+    if (!this.rooms.has(room) && this.rooms.size >= this.#client.limits.maxRoomsPerSocket) {
+      return Promise.reject(
+        new GameSocketError("ERR_LIMIT", `Cannot join "${room}": the server allows ${this.#client.limits.maxRoomsPerSocket} rooms (maxRoomsPerSocket)`),
+      );
+    }
+    return this.#roomRequest(RoomOp.Join, room);
+  }
+
+  /** Ask the server to take this socket out of a room. */
+  leave(room: string): Promise<void> {
+    return this.#roomRequest(RoomOp.Leave, room);
+  }
+
+  /** Leave this namespace; the connection and its other namespaces stay open. */
+  close(): void {
+    if (this.#state === "closed") return;
+    if (this.connected) {
+      this.#client.sendPacket({ kind: PacketKind.Disconnect, nsp: this.#id, reason: "namespace-leave", message: "" });
+    }
+    this.onDisconnect("namespace-leave", "");
+  }
+
+  /** Internal: the connect packet for this namespace. */
+  connectPacket(auth: unknown): ConnectPacket {
+    return { kind: PacketKind.Connect, name: this.name, auth: toPayload(auth) };
+  }
+
+  /** Internal: the server accepted. */
+  onConnectOk(id: number): void {
+    if (this.#state !== "connecting") return;
+    this.#id = id;
+    this.#state = "connected";
+    this.#settle?.resolve();
+    const queued = this.#queue;
+    this.#queue = [];
+    for (const send of queued) send();
+    this.dispatch("connect");
+  }
+
+  /** Internal: the server refused, or the client is closed. */
+  fail(error: GameSocketError): void {
+    if (this.#state !== "connecting") return;
+    this.#state = "closed";
+    this.#queue = [];
+    this.#settle?.reject(error);
+    this.dispatch("connect_error", error);
+  }
+
+  /** Internal: the namespace or the connection is gone. */
+  onDisconnect(reason: DisconnectReason, message: string): void {
+    if (this.#state === "closed") return;
+    const wasConnected = this.#state === "connected";
+    if (!wasConnected) return this.fail(new GameSocketError("ERR_DISCONNECTED", `Disconnected: ${reason}`));
+    this.#state = "closed";
+    this.#client.forget(this);
+    const error = new GameSocketError("ERR_DISCONNECTED", `The namespace disconnected (${reason})`);
+    this.#acks.rejectAll(error);
+    for (const request of this.#roomRequests.values()) request.reject(error);
+    this.#roomRequests.clear();
+    this.rooms.clear();
+    this.dispatch("disconnect", reason, message);
+  }
+
+  /** Internal: a packet from the server for this namespace. */
+  onPacket(packet: Packet): void {
+    switch (packet.kind) {
+      case PacketKind.Event:
+        return this.#onEvent(packet.name, packet.ackId, fromPayload(packet.payload));
+      case PacketKind.Ack:
+        this.#acks.resolve(packet.ackId, fromPayload(packet.payload));
+        return;
+      case PacketKind.Room:
+        return this.#onRoom(packet.op, packet.reqId, packet.room, packet.reason);
+      case PacketKind.Message:
+        return this.#onMessage(packet.code, packet.body);
+      case PacketKind.Raw:
+        this.dispatch("raw", packet.data.slice());
+        return;
+    }
+  }
+
+  protected override onHandlerError(error: unknown, event: string): void {
+    if (event !== "error" && this.hasListeners("error")) this.dispatch("error", error);
+    else this.#client.reportError(error, `namespace ${this.name} handler of "${event}"`);
+  }
+
+  #onEvent(name: string, ackId: number, payload: unknown): void {
+    if (RESERVED_EVENTS.has(name)) return; // only a broken server would send one
+    if (ackId === 0) {
+      this.dispatch(name, payload);
+      return;
+    }
+    let answered = false;
+    this.dispatch(name, payload, (reply?: unknown) => {
+      if (answered || !this.connected) return;
+      answered = true;
+      this.#client.sendPacket({ kind: PacketKind.Ack, nsp: this.#id, ackId, payload: toPayload(reply) });
+    });
+  }
+
+  #onRoom(op: number, reqId: number, room: string, reason: string): void {
+    const request = this.#roomRequests.get(reqId);
+    if (reqId !== 0) this.#roomRequests.delete(reqId);
+    if (op === RoomOp.Joined) {
+      if (!this.rooms.has(room)) {
+        this.rooms.add(room);
+        this.dispatch("join-room", room);
+      }
+      request?.resolve();
+    } else if (op === RoomOp.Left) {
+      if (this.rooms.delete(room)) this.dispatch("leave-room", room);
+      request?.resolve();
+    } else if (op === RoomOp.Refused) {
+      request?.reject(new GameSocketError("ERR_JOIN_REFUSED", `Cannot join "${room}": ${reason}`));
+    }
+  }
+
+  #onMessage(code: number, body: Uint8Array): void {
+    const handlers = this.#schemaHandlers.get(code);
+    const schema = this.#client.schemas.get(code);
+    if (!handlers || !schema) return;
+    let value: unknown;
+    try {
+      value = schema.decode(body);
+    } catch (error) {
+      return this.#client.reportError(error, `decoding schema ${code}`);
+    }
+    for (const handler of handlers) {
+      try {
+        (handler as (v: unknown) => unknown)(value);
+      } catch (error) {
+        this.onHandlerError(error, `schema ${code}`);
+      }
+    }
+  }
+
+  #roomRequest(op: typeof RoomOp.Join | typeof RoomOp.Leave, room: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#whenConnected(() => {
+        const reqId = this.#nextReqId++;
+        this.#roomRequests.set(reqId, { resolve, reject });
+        this.#client.sendPacket({ kind: PacketKind.Room, nsp: this.#id, op, reqId, room, reason: "" });
+      }, reject);
+    });
+  }
+
+  #whenConnected(send: () => void, reject?: (error: Error) => void): void {
+    if (this.#state === "connected") return send();
+    const error = this.#state === "closed"
+      ? new GameSocketError("ERR_NOT_CONNECTED", `Cannot send on namespace "${this.name}": it is closed`)
+      : this.#queue.length >= MAX_QUEUED
+      ? new GameSocketError("ERR_LIMIT", `Cannot queue more than ${MAX_QUEUED} sends while "${this.name}" connects`)
+      : undefined;
+    if (!error) {
+      this.#queue.push(send);
+      return;
+    }
+    if (reject) return reject(error);
+    throw error;
+  }
+
+  #checkEvent(event: string): void {
+    checkEventName(event);
+    const max = this.#client.limits.maxEventNameLength;
+    // A UTF-16 unit is at most 3 UTF-8 bytes: most names skip the encoding.
+    if (event.length * 3 <= max) return;
+    const length = encoder.encode(event).length;
+    if (length > max) {
+      throw new GameSocketError(
+        "ERR_LIMIT",
+        `Cannot emit "${event.slice(0, 32)}...": the name is ${length} bytes and the server accepts ${this.#client.limits.maxEventNameLength} (maxEventNameLength)`,
+      );
+    }
+  }
+}

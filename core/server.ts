@@ -1,0 +1,240 @@
+/**
+ * The game server: namespaces, listeners, connections.
+ *
+ * @module
+ */
+
+import { type Schema, SchemaRegistry } from "../protocol/schema.ts";
+import type { Listener, Runtime, Transport, TransportHandlers } from "../runtime/types.ts";
+import { Emitter } from "./emitter.ts";
+import { type Limits, resolveLimits } from "./limits.ts";
+import { Namespace } from "./namespace.ts";
+import type { ServerContext } from "./server_context.ts";
+import { ServerSession } from "./session.ts";
+import type { EventMap } from "./types.ts";
+
+/** Options of {@linkcode GameSocketServer}. */
+export interface ServerOptions {
+  /** Milliseconds between heartbeats. @default 25000 */
+  pingInterval?: number;
+  /** Extra milliseconds of silence before a peer is declared dead. @default 20000 */
+  pingTimeout?: number;
+  /** Largest frame, in bytes (shortcut for `limits.maxFrameSize`). @default 65536 */
+  maxFrameSize?: number;
+  /** Limits to override; see `DEFAULT_LIMITS`. */
+  limits?: Partial<Limits>;
+  /** Schemas to register up front (they are also registered by `on`/`send`). */
+  schemas?: Schema<never>[];
+  /** The runtime's sockets (set by the `server.ts` entry point). */
+  runtime?: Runtime;
+}
+
+/** Where to listen. Each transport is optional; port 0 picks a free port. */
+export interface ServerListenOptions {
+  /** TCP port. */
+  tcp?: number;
+  /** Host to bind. @default "127.0.0.1" */
+  hostname?: string;
+}
+
+/** The ports actually bound. */
+export interface BoundPorts {
+  /** TCP port, when listening on TCP. */
+  tcp?: number;
+}
+
+/** Handlers of the events the server emits. */
+export interface ServerEvents {
+  /** A handler somewhere threw and nobody on the namespace listened for `error`. */
+  error: (error: unknown, where: string) => void;
+  /** A connection's handshake completed or it closed; for metrics. */
+  close: () => void;
+}
+
+/**
+ * A game-socket server. Declare namespaces with `of()`, then `listen()`.
+ *
+ * @example
+ * ```ts ignore
+ * const server = new GameSocketServer();
+ * server.of("/home").on("connection", (socket) => socket.join("lobby"));
+ * const ports = await server.listen({ tcp: 0 });
+ * ```
+ */
+export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
+  /** Limits in force. */
+  readonly limits: Readonly<Limits>;
+  /** Milliseconds between heartbeats. */
+  readonly pingInterval: number;
+  /** Extra milliseconds of silence before a peer is dead. */
+  readonly pingTimeout: number;
+  /** Schemas known to this server. */
+  readonly schemas: SchemaRegistry = new SchemaRegistry();
+  /** Open sessions (one per client connection). */
+  readonly sessions: Set<ServerSession> = new Set();
+  readonly #namespaces = new Map<string, Namespace>();
+  readonly #listeners: Listener[] = [];
+  readonly #runtime: Runtime | undefined;
+  /** Sessions whose link is not closed yet; `close()` waits for them. */
+  readonly #openTransports = new Set<ServerSession>();
+  #allClosed: (() => void) | undefined;
+  readonly #context: ServerContext;
+  #closing = false;
+
+  /** @param options Timers, limits, schemas. */
+  constructor(options: ServerOptions = {}) {
+    super();
+    this.limits = resolveLimits({
+      ...options.limits,
+      ...(options.maxFrameSize ? { maxFrameSize: options.maxFrameSize } : {}),
+    });
+    this.pingInterval = positive("pingInterval", options.pingInterval ?? 25_000);
+    this.pingTimeout = positive("pingTimeout", options.pingTimeout ?? 20_000);
+    this.#runtime = options.runtime;
+    for (const schema of options.schemas ?? []) this.schemas.register(schema);
+    // deno-lint-ignore no-this-alias
+    const server = this;
+    this.#context = {
+      get limits() {
+        return server.limits;
+      },
+      pingInterval: this.pingInterval,
+      pingTimeout: this.pingTimeout,
+      namespaces: this.#namespaces,
+      schemas: this.schemas,
+      sessionClosed: (session) => this.sessions.delete(session),
+      transportClosed: (session) => this.#transportClosed(session),
+      reportError: (error, where) => this.#reportError(error, where),
+    };
+    this.of("/");
+  }
+
+  /**
+   * Get (or declare) a namespace. "/" always exists.
+   *
+   * @param name Starts with "/".
+   * @throws {TypeError} When the name does not start with "/".
+   */
+  of<N extends EventMap = E>(name: string): Namespace<N> {
+    if (typeof name !== "string" || !name.startsWith("/")) {
+      throw new TypeError(`Cannot declare namespace "${name}": names start with "/"`);
+    }
+    let namespace = this.#namespaces.get(name);
+    if (!namespace) {
+      namespace = new Namespace(this.#context, name, this.#namespaces.size);
+      this.#namespaces.set(name, namespace);
+    }
+    return namespace as unknown as Namespace<N>;
+  }
+
+  /** Declared namespaces by name. */
+  get namespaces(): ReadonlyMap<string, Namespace> {
+    return this.#namespaces;
+  }
+
+  /** Listen to a server event. */
+  on<K extends keyof ServerEvents>(event: K, handler: ServerEvents[K]): this {
+    this.addHandler(event, handler);
+    return this;
+  }
+
+  /** Remove a server event handler. */
+  off<K extends keyof ServerEvents>(event: K, handler?: ServerEvents[K]): this {
+    this.removeHandler(event, handler);
+    return this;
+  }
+
+  /**
+   * Start listening.
+   *
+   * @returns The bound ports.
+   */
+  async listen(options: ServerListenOptions): Promise<BoundPorts> {
+    const runtime = this.#requireRuntime();
+    const hostname = options.hostname ?? "127.0.0.1";
+    const ports: BoundPorts = {};
+    if (options.tcp !== undefined) {
+      const listener = await runtime.listenTcp(
+        { port: options.tcp, hostname, maxFrameSize: this.limits.maxFrameSize },
+        (transport) => this.accept(transport),
+      );
+      this.#listeners.push(listener);
+      ports.tcp = listener.port;
+    }
+    return ports;
+  }
+
+  /**
+   * Take a connected transport (from a listener, an HTTP upgrade or a memory
+   * pair) and return the handlers it must call.
+   */
+  accept(transport: Transport): TransportHandlers {
+    const session = new ServerSession(this.#context, transport);
+    const handlers = session.handlers();
+    if (this.#closing) {
+      queueMicrotask(() => session.close("server-shutdown", "The server is closing"));
+    } else if (this.sessions.size >= this.limits.maxConnections) {
+      queueMicrotask(() =>
+        session.close(
+          "too-many-connections",
+          `The server has ${this.limits.maxConnections} connections (maxConnections)`,
+        )
+      );
+    }
+    this.sessions.add(session);
+    this.#openTransports.add(session);
+    return handlers;
+  }
+
+  /**
+   * Stop listening, tell every client why, and resolve once every connection is closed.
+   *
+   * @param timeout Milliseconds to wait for clients before giving up on them. @default 5000
+   */
+  async close(timeout = 5_000): Promise<void> {
+    this.#closing = true;
+    await Promise.all(this.#listeners.splice(0).map((l) => l.close()));
+    for (const session of [...this.sessions]) {
+      session.close("server-shutdown", "The server is shutting down");
+    }
+    if (this.#openTransports.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      this.#allClosed = resolve;
+      timer = setTimeout(resolve, timeout);
+    });
+    clearTimeout(timer);
+    this.#allClosed = undefined;
+  }
+
+  #transportClosed(session: ServerSession): void {
+    this.#openTransports.delete(session);
+    if (this.#openTransports.size === 0) this.#allClosed?.();
+  }
+
+  #reportError(error: unknown, where: string): void {
+    if (this.hasListeners("error")) this.dispatch("error", error, where);
+    else console.error(`game-socket: unhandled error in ${where}:`, error);
+  }
+
+  /** Errors of the server's own handlers go to the console: there is nowhere higher. */
+  protected override onHandlerError(error: unknown, event: string): void {
+    console.error(`game-socket: server handler of "${event}" threw:`, error);
+  }
+
+  #requireRuntime(): Runtime {
+    if (!this.#runtime) {
+      throw new TypeError(
+        "Cannot listen: no runtime; import GameSocketServer from the package's server entry point",
+      );
+    }
+    return this.#runtime;
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`Cannot use ${name}=${value}: it must be a positive number of milliseconds`);
+  }
+  return value;
+}

@@ -1,0 +1,259 @@
+/**
+ * The server side of one connection: handshake, heartbeat, and the routing of
+ * packets to the connection's sockets in each namespace.
+ *
+ * @module
+ */
+
+import { decodePacket, encodePacket } from "../protocol/packet.ts";
+import { ProtocolError } from "../protocol/errors.ts";
+import { type Packet, PacketKind, type Payload, PROTOCOL_VERSION } from "../protocol/types.ts";
+import type { Transport, TransportHandlers } from "../runtime/types.ts";
+import type { DisconnectReason } from "./errors.ts";
+import type { ServerSocket } from "./socket.ts";
+import type { ServerContext } from "./server_context.ts";
+import { Heartbeat } from "./heartbeat.ts";
+
+/** Connection states. */
+export type SessionState = "handshake" | "open" | "closed";
+
+/** Reasons sent when a wire error ends a connection. */
+const reasonOfProtocolError: Partial<Record<ProtocolError["code"], DisconnectReason>> = {
+  ERR_FRAME_TOO_LARGE: "frame-too-large",
+  ERR_UNKNOWN_SCHEMA: "unknown-schema",
+};
+
+/** One client connection on the server, with its sockets in every namespace it opened. */
+export class ServerSession {
+  /** The connection's socket id, the same in every namespace. */
+  readonly sid: string = crypto.randomUUID();
+  /** Sockets of this connection, by namespace id. */
+  readonly sockets: Map<number, ServerSocket> = new Map();
+  /** Round-trip time of the last ping, in milliseconds (0 until the first pong). */
+  rtt = 0;
+  #state: SessionState = "handshake";
+  #transport: Transport;
+  readonly #ctx: ServerContext;
+  #heartbeat: Heartbeat | undefined;
+  #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Namespaces whose middleware is running, so a second connect waits its turn. */
+  readonly #connecting = new Set<string>();
+
+  /**
+   * @param ctx The server this session belongs to.
+   * @param transport The accepted link.
+   */
+  constructor(ctx: ServerContext, transport: Transport) {
+    this.#ctx = ctx;
+    this.#transport = transport;
+    this.#handshakeTimer = setTimeout(
+      () => this.close("handshake-timeout", `No handshake within ${ctx.limits.handshakeTimeout} ms`),
+      ctx.limits.handshakeTimeout,
+    );
+  }
+
+  /** The handlers to give the transport. */
+  handlers(): TransportHandlers {
+    return {
+      frame: (frame) => this.#onFrame(frame),
+      error: (error) => this.#onWireError(error),
+      close: (error) => this.#onTransportClose(error),
+    };
+  }
+
+  /** Current state. */
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** The link in use. */
+  get transport(): Transport {
+    return this.#transport;
+  }
+
+  /**
+   * Queue a frame to the peer.
+   *
+   * @param frame Encoded packet (shared by a broadcast; never mutated).
+   * @param volatile Drop instead of queueing when the link is congested.
+   * @returns False when the frame was dropped or the session is closed.
+   */
+  send(frame: Uint8Array, volatile = false): boolean {
+    if (this.#state === "closed") return false;
+    const transport = this.#transport;
+    if (volatile && transport.bufferedAmount > this.#ctx.limits.volatileHighWaterMark) return false;
+    transport.send(frame);
+    if (transport.bufferedAmount > this.#ctx.limits.maxBufferedBytes) {
+      // Deferred: we may be inside a broadcast loop over the room this socket is in.
+      queueMicrotask(() =>
+        this.close("slow-consumer", `More than ${this.#ctx.limits.maxBufferedBytes} bytes queued`)
+      );
+    }
+    return true;
+  }
+
+  /** Encode and queue a packet. */
+  sendPacket(packet: Packet, volatile = false): boolean {
+    return this.send(encodePacket(packet), volatile);
+  }
+
+  /**
+   * End the connection: tell the peer why, close every socket, close the link.
+   *
+   * @param reason Sent to the peer and given to every socket's `disconnect` handlers.
+   * @param message Detail for people.
+   * @param tellPeer False when the peer already said goodbye or the link is gone.
+   */
+  close(reason: DisconnectReason, message = "", tellPeer = true): void {
+    if (this.#state === "closed") return;
+    if (tellPeer) this.sendPacket({ kind: PacketKind.Disconnect, nsp: -1, reason, message });
+    this.#state = "closed";
+    this.#stopTimers();
+    for (const socket of [...this.sockets.values()]) socket.onClosed(reason);
+    this.sockets.clear();
+    this.#transport.close();
+    this.#ctx.sessionClosed(this);
+  }
+
+  #onTransportClose(error?: Error): void {
+    if (this.#state === "closed") {
+      this.#ctx.transportClosed(this);
+      return;
+    }
+    this.close(error ? "transport-error" : "transport-close", error?.message ?? "", false);
+    this.#ctx.transportClosed(this);
+  }
+
+  #onWireError(error: Error): void {
+    if (error instanceof ProtocolError) {
+      this.close(reasonOfProtocolError[error.code] ?? "protocol-error", error.message);
+    } else {
+      this.close("transport-error", error.message);
+    }
+  }
+
+  #onFrame(frame: Uint8Array): void {
+    if (this.#state === "closed") return;
+    this.#heartbeat?.received();
+    let packet: Packet;
+    try {
+      packet = decodePacket(frame);
+    } catch (error) {
+      this.#onWireError(error as Error);
+      return;
+    }
+    if (this.#state === "handshake") {
+      if (packet.kind !== PacketKind.Hello) {
+        return this.close("invalid-packet", "Cannot accept packets before the hello");
+      }
+      return this.#onHello(packet.version);
+    }
+    this.#route(packet);
+  }
+
+  #onHello(version: number): void {
+    if (version !== PROTOCOL_VERSION) {
+      this.sendPacket({
+        kind: PacketKind.ConnectError,
+        name: "",
+        code: "unsupported-version",
+        message: `Protocol version ${version} is not supported; this server speaks ${PROTOCOL_VERSION}`,
+      });
+      return this.close("protocol-error", "Unsupported protocol version", false);
+    }
+    clearTimeout(this.#handshakeTimer);
+    this.#state = "open";
+    const { pingInterval, pingTimeout, limits } = this.#ctx;
+    this.sendPacket({
+      kind: PacketKind.Welcome,
+      sid: this.sid,
+      pingInterval,
+      pingTimeout,
+      limits: {
+        maxFrameSize: limits.maxFrameSize,
+        maxEventNameLength: limits.maxEventNameLength,
+        maxNamespacesPerSocket: limits.maxNamespacesPerSocket,
+        maxRoomsPerSocket: limits.maxRoomsPerSocket,
+        maxPendingAcks: limits.maxPendingAcks,
+        maxMessagesPerSecond: limits.maxMessagesPerSecond,
+        maxBytesPerSecond: limits.maxBytesPerSecond,
+      },
+      resumeToken: "",
+      resumed: false,
+      received: 0,
+      udpToken: new Uint8Array(0),
+      udpPort: 0,
+    });
+    this.#startHeartbeat();
+  }
+
+  #route(packet: Packet): void {
+    switch (packet.kind) {
+      case PacketKind.Connect:
+        return void this.#connect(packet.name, packet.auth);
+      case PacketKind.Disconnect:
+        if (packet.nsp === -1) return this.close("client-close", packet.message, false);
+        return this.sockets.get(packet.nsp)?.onClosed("namespace-leave");
+      case PacketKind.Ping:
+        this.sendPacket({ kind: PacketKind.Pong, time: packet.time });
+        return;
+      case PacketKind.Pong:
+        this.rtt = Heartbeat.rttOf(packet.time);
+        return;
+      case PacketKind.Event:
+      case PacketKind.Ack:
+      case PacketKind.Room:
+      case PacketKind.Message:
+      case PacketKind.Raw:
+        // A packet for a namespace just left is a race, not an attack: drop it.
+        return this.sockets.get(packet.nsp)?.onPacket(packet);
+      case PacketKind.Received:
+        return;
+      default:
+        return this.close("invalid-packet", `A client cannot send packet kind ${packet.kind}`);
+    }
+  }
+
+  async #connect(name: string, auth: Payload): Promise<void> {
+    const namespace = this.#ctx.namespaces.get(name);
+    const refuse = (code: string, message: string) =>
+      this.sendPacket({ kind: PacketKind.ConnectError, name, code, message });
+    if (!namespace) return refuse("unknown-namespace", `Namespace "${name}" does not exist`);
+    if (this.sockets.has(namespace.id) || this.#connecting.has(name)) {
+      return refuse("already-connected", `Already connected to namespace "${name}"`);
+    }
+    if (this.sockets.size + this.#connecting.size >= this.#ctx.limits.maxNamespacesPerSocket) {
+      return refuse(
+        "too-many-namespaces",
+        `Cannot open more than ${this.#ctx.limits.maxNamespacesPerSocket} namespaces (maxNamespacesPerSocket)`,
+      );
+    }
+    this.#connecting.add(name);
+    try {
+      await namespace.admit(this, auth);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      refuse(
+        typeof code === "string" ? code : "unauthorized",
+        error instanceof Error ? error.message : String(error),
+      );
+    } finally {
+      this.#connecting.delete(name);
+    }
+  }
+
+  #startHeartbeat(): void {
+    const { pingInterval, pingTimeout } = this.#ctx;
+    this.#heartbeat = new Heartbeat(
+      pingInterval,
+      pingTimeout,
+      (time) => this.sendPacket({ kind: PacketKind.Ping, time }),
+      () => this.close("ping-timeout", `No frame for ${pingInterval + pingTimeout} ms`),
+    );
+  }
+
+  #stopTimers(): void {
+    clearTimeout(this.#handshakeTimer);
+    this.#heartbeat?.stop();
+  }
+}

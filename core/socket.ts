@@ -1,0 +1,420 @@
+/**
+ * A client's socket in one namespace, as the server sees it.
+ *
+ * @module
+ */
+
+import type { Schema } from "../protocol/schema.ts";
+import { encodePacket } from "../protocol/packet.ts";
+import { type Packet, PacketKind, RoomOp } from "../protocol/types.ts";
+import { type AckCallback, PendingAcks } from "./acks.ts";
+import { BroadcastOperator } from "./broadcast.ts";
+import { Emitter } from "./emitter.ts";
+import { type DisconnectReason, GameSocketError, RESERVED_EVENTS } from "./errors.ts";
+import type { Namespace } from "./namespace.ts";
+import { fromPayload, toPayload } from "./payload.ts";
+import type { ServerSession } from "./session.ts";
+import { type AckOptions, DEFAULT_ACK_TIMEOUT, type EventHandler, type EventMap } from "./types.ts";
+
+/** Handlers of the events the library emits on a server socket. */
+export interface ServerSocketReservedEvents {
+  /** The socket left the namespace or the connection closed. */
+  disconnect: (reason: DisconnectReason) => void;
+  /** A handler of this socket threw. */
+  error: (error: unknown) => void;
+}
+
+/** Sends that may be dropped under congestion (and go over UDP when bound). */
+export interface VolatileSender<E extends EventMap> {
+  /** Emit an event, or drop it when the link is congested. */
+  emit<K extends keyof E & string>(event: K, payload?: E[K]): boolean;
+  /** Send a schema message, or drop it when the link is congested. */
+  send<T>(schema: Schema<T>, value: T): boolean;
+}
+
+/**
+ * One client connection's presence in one namespace.
+ *
+ * @typeParam L Events the client sends (what `on` listens to).
+ * @typeParam E Events the server sends (what `emit` sends).
+ */
+export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = EventMap>
+  extends Emitter {
+  /** The connection's id (the same in every namespace); also the name of its own room. */
+  readonly id: string;
+  /** The namespace this socket is in. */
+  readonly namespace: Namespace;
+  /** What the client sent when it connected to the namespace. */
+  readonly auth: unknown;
+  /** Free storage for the application (player name, team...). */
+  data: Record<string, unknown> = {};
+  readonly #session: ServerSession;
+  readonly #acks: PendingAcks;
+  readonly #schemaHandlers = new Map<number, Array<(value: never) => unknown>>();
+  #connected = true;
+
+  /**
+   * Made by the namespace when a client connects; not for users.
+   *
+   * @param namespace The namespace.
+   * @param session The client's connection.
+   * @param auth The client's connect data.
+   */
+  constructor(namespace: Namespace, session: ServerSession, auth: unknown) {
+    super();
+    this.namespace = namespace;
+    this.#session = session;
+    this.id = session.sid;
+    this.auth = auth;
+    this.#acks = new PendingAcks(namespace.server.limits.maxPendingAcks);
+  }
+
+  /** True until the socket leaves the namespace or the connection closes. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Rooms this socket is in, its own id room included. */
+  get rooms(): ReadonlySet<string> {
+    return this.namespace.rooms.roomsOf(this.id);
+  }
+
+  /** Round-trip time of the connection's last heartbeat, in milliseconds. */
+  get rtt(): number {
+    return this.#session.rtt;
+  }
+
+  /** The client's IP address. */
+  get remoteAddress(): string {
+    return this.#session.transport.remoteAddress;
+  }
+
+  /** The connection (internal: used by broadcasts). */
+  get session(): ServerSession {
+    return this.#session;
+  }
+
+  /** Number of acks this socket waits for. */
+  get pendingAcks(): number {
+    return this.#acks.size;
+  }
+
+  /** Listen to a client event, to a library event, or to a schema message. */
+  on<K extends keyof ServerSocketReservedEvents>(event: K, handler: ServerSocketReservedEvents[K]): this;
+  on<K extends keyof L & string>(event: K, handler: EventHandler<L[K]>): this;
+  on<T>(schema: Schema<T>, handler: (value: T) => unknown): this;
+  on(event: string | Schema<unknown>, handler: (...args: never[]) => unknown): this {
+    if (typeof event === "string") this.addHandler(event, handler);
+    else this.#onSchema(event, handler);
+    return this;
+  }
+
+  /** Listen to the next occurrence only. */
+  once<K extends keyof ServerSocketReservedEvents>(event: K, handler: ServerSocketReservedEvents[K]): this;
+  once<K extends keyof L & string>(event: K, handler: EventHandler<L[K]>): this;
+  once(event: string, handler: (...args: never[]) => unknown): this {
+    this.addOnceHandler(event, handler);
+    return this;
+  }
+
+  /** Remove a handler, or every handler of the event (or schema) when none is given. */
+  off(event: string | Schema<unknown>, handler?: (...args: never[]) => unknown): this {
+    if (typeof event === "string") this.removeHandler(event, handler);
+    else if (!handler) this.#schemaHandlers.delete(event.code);
+    else {
+      const list = this.#schemaHandlers.get(event.code)?.filter((h) => h !== handler);
+      if (list?.length) this.#schemaHandlers.set(event.code, list);
+      else this.#schemaHandlers.delete(event.code);
+    }
+    return this;
+  }
+
+  /**
+   * Send an event to this client.
+   *
+   * @param event Event name (not a reserved one).
+   * @param payload JSON-compatible value, `Uint8Array`, or nothing.
+   * @param ack Called with the client's reply (or an error on timeout/disconnect).
+   * @returns False when the socket is disconnected.
+   * @throws {GameSocketError} `ERR_RESERVED_EVENT` for a reserved name.
+   */
+  emit<K extends keyof E & string>(event: K, payload?: E[K], ack?: AckCallback): boolean {
+    checkEventName(event);
+    if (!this.#connected) return false;
+    const ackId = ack ? this.#acks.add(ack, DEFAULT_ACK_TIMEOUT) : 0;
+    return this.#session.sendPacket({
+      kind: PacketKind.Event,
+      nsp: this.namespace.id,
+      name: event,
+      ackId,
+      payload: toPayload(payload),
+    });
+  }
+
+  /**
+   * Send an event and wait for the client's reply.
+   *
+   * @throws {GameSocketError} `ERR_ACK_TIMEOUT`, `ERR_DISCONNECTED`, `ERR_TOO_MANY_PENDING_ACKS`.
+   */
+  emitWithAck<K extends keyof E & string>(
+    event: K,
+    payload?: E[K],
+    options: AckOptions = {},
+  ): Promise<unknown> {
+    checkEventName(event);
+    return new Promise((resolve, reject) => {
+      if (!this.#connected) {
+        return reject(new GameSocketError("ERR_DISCONNECTED", "Cannot emit: the socket is disconnected"));
+      }
+      const ackId = this.#acks.add(
+        (error, reply) => error ? reject(error) : resolve(reply),
+        options.timeout ?? DEFAULT_ACK_TIMEOUT,
+      );
+      this.#session.sendPacket({
+        kind: PacketKind.Event,
+        nsp: this.namespace.id,
+        name: event,
+        ackId,
+        payload: toPayload(payload),
+      });
+    });
+  }
+
+  /** Send a typed schema message to this client. */
+  send<T>(schema: Schema<T>, value: T): boolean {
+    return this.#session.send(this.#encodeMessage(schema, value));
+  }
+
+  /** Send raw bytes to this client (its `onRaw` handler gets them). */
+  sendRaw(bytes: Uint8Array): boolean {
+    return this.#session.sendPacket({ kind: PacketKind.Raw, nsp: this.namespace.id, data: bytes });
+  }
+
+  /** Sends that are dropped, not queued, when this client's link is congested. */
+  get volatile(): VolatileSender<E> {
+    return {
+      emit: (event, payload) => {
+        checkEventName(event);
+        return this.#session.sendPacket({
+          kind: PacketKind.Event,
+          nsp: this.namespace.id,
+          name: event,
+          ackId: 0,
+          payload: toPayload(payload),
+        }, true);
+      },
+      send: (schema, value) => this.#session.send(this.#encodeMessage(schema, value), true),
+    };
+  }
+
+  /**
+   * Put this socket in one or more rooms; the client is told.
+   *
+   * @throws {GameSocketError} `ERR_LIMIT` past maxRoomsPerSocket.
+   */
+  join(rooms: string | string[]): void {
+    for (const room of typeof rooms === "string" ? [rooms] : rooms) this.#join(room, 0);
+  }
+
+  /** Take this socket out of a room; the client is told. */
+  leave(room: string): void {
+    this.#leave(room, 0);
+  }
+
+  /** Broadcast to a room (or several) this socket's namespace, without this socket. */
+  to(...rooms: string[]): BroadcastOperator<E> {
+    return this.broadcast.to(...rooms);
+  }
+
+  /** Broadcast to the whole namespace except these rooms or ids, without this socket. */
+  except(...rooms: string[]): BroadcastOperator<E> {
+    return this.broadcast.except(...rooms);
+  }
+
+  /** Broadcast to every socket of the namespace but this one. */
+  get broadcast(): BroadcastOperator<E> {
+    return new BroadcastOperator<E>(this.namespace).except(this.id);
+  }
+
+  /**
+   * Disconnect this socket from the namespace (`close` = false) or close the
+   * whole connection (`close` = true). The client gets the reason `kicked`.
+   */
+  disconnect(close = false, message = ""): void {
+    if (!this.#connected) return;
+    if (close) return this.#session.close("kicked", message);
+    this.#session.sendPacket({
+      kind: PacketKind.Disconnect,
+      nsp: this.namespace.id,
+      reason: "kicked",
+      message,
+    });
+    this.onClosed("kicked");
+  }
+
+  /** Internal: a packet from the client for this namespace. */
+  onPacket(packet: Packet): void {
+    switch (packet.kind) {
+      case PacketKind.Event:
+        return this.#onEvent(packet.name, packet.ackId, fromPayload(packet.payload));
+      case PacketKind.Ack:
+        this.#acks.resolve(packet.ackId, fromPayload(packet.payload));
+        return;
+      case PacketKind.Room:
+        return void this.#onRoomRequest(packet.op, packet.reqId, packet.room);
+      case PacketKind.Message:
+        return this.#onMessage(packet.code, packet.body);
+      case PacketKind.Raw:
+        this.dispatch("raw", packet.data.slice());
+        return;
+    }
+  }
+
+  /** Internal: the socket is gone (namespace left or connection closed). */
+  onClosed(reason: DisconnectReason): void {
+    if (!this.#connected) return;
+    this.#connected = false;
+    this.#session.sockets.delete(this.namespace.id);
+    this.namespace.remove(this);
+    this.#acks.rejectAll(
+      new GameSocketError("ERR_DISCONNECTED", `The socket disconnected (${reason}) before the ack`),
+    );
+    this.dispatch("disconnect", reason);
+    this.removeAllHandlers();
+    this.#schemaHandlers.clear();
+  }
+
+  /** Report handler errors on this socket, then up the chain. */
+  protected override onHandlerError(error: unknown, event: string): void {
+    if (event !== "error" && this.hasListeners("error")) this.dispatch("error", error);
+    else this.namespace.reportError(error, `socket ${this.id} handler of "${event}"`);
+  }
+
+  #onEvent(name: string, ackId: number, payload: unknown): void {
+    if (RESERVED_EVENTS.has(name)) {
+      return this.#session.close("reserved-event", `A client cannot send the reserved event "${name}"`);
+    }
+    if (ackId === 0) {
+      this.dispatch(name, payload);
+      return;
+    }
+    let answered = false;
+    const ack = (reply?: unknown) => {
+      if (answered || !this.#connected) return;
+      answered = true;
+      this.#session.sendPacket({
+        kind: PacketKind.Ack,
+        nsp: this.namespace.id,
+        ackId,
+        payload: toPayload(reply),
+      });
+    };
+    this.dispatch(name, payload, ack);
+  }
+
+  #onMessage(code: number, body: Uint8Array): void {
+    const schema = this.namespace.server.schemas.get(code);
+    if (!schema) {
+      return this.#session.close("unknown-schema", `Schema code ${code} is not registered`);
+    }
+    let value: unknown;
+    try {
+      value = schema.decode(body);
+    } catch (error) {
+      return this.#session.close("protocol-error", (error as Error).message);
+    }
+    for (const handler of this.#schemaHandlers.get(code) ?? []) {
+      try {
+        (handler as (v: unknown) => unknown)(value);
+      } catch (error) {
+        this.onHandlerError(error, `schema ${code}`);
+      }
+    }
+    this.namespace.onMessage(this, code, value);
+  }
+
+  async #onRoomRequest(op: number, reqId: number, room: string): Promise<void> {
+    const refuse = (reason: string) =>
+      this.#session.sendPacket({
+        kind: PacketKind.Room,
+        nsp: this.namespace.id,
+        op: RoomOp.Refused,
+        reqId,
+        room,
+        reason,
+      });
+    if (op !== RoomOp.Join && op !== RoomOp.Leave) {
+      return this.#session.close("invalid-packet", `A client cannot send room operation ${op}`);
+    }
+    if (op === RoomOp.Leave) return this.#leave(room, reqId);
+    try {
+      await this.namespace.authorizeJoin(this, room);
+      if (!this.#connected) return;
+      this.#join(room, reqId);
+    } catch (error) {
+      refuse(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  #join(room: string, reqId: number): void {
+    if (!this.#connected) return;
+    const limit = this.namespace.server.limits.maxRoomsPerSocket;
+    if (!this.rooms.has(room) && this.rooms.size >= limit) {
+      const message = `Cannot join "${room}": already in ${limit} rooms (maxRoomsPerSocket)`;
+      if (reqId === 0) throw new GameSocketError("ERR_LIMIT", message);
+      this.#session.sendPacket({
+        kind: PacketKind.Room,
+        nsp: this.namespace.id,
+        op: RoomOp.Refused,
+        reqId,
+        room,
+        reason: message,
+      });
+      return;
+    }
+    this.namespace.rooms.add(this.id, room);
+    this.#session.sendPacket({
+      kind: PacketKind.Room,
+      nsp: this.namespace.id,
+      op: RoomOp.Joined,
+      reqId,
+      room,
+      reason: "",
+    });
+  }
+
+  #leave(room: string, reqId: number): void {
+    if (!this.#connected || room === this.id) return;
+    this.namespace.rooms.remove(this.id, room);
+    this.#session.sendPacket({
+      kind: PacketKind.Room,
+      nsp: this.namespace.id,
+      op: RoomOp.Left,
+      reqId,
+      room,
+      reason: "",
+    });
+  }
+
+  #onSchema(schema: Schema<unknown>, handler: (value: never) => unknown): void {
+    this.namespace.server.schemas.register(schema);
+    const list = this.#schemaHandlers.get(schema.code) ?? [];
+    this.#schemaHandlers.set(schema.code, [...list, handler]);
+  }
+
+  #encodeMessage<T>(schema: Schema<T>, value: T): Uint8Array {
+    return encodePacket({
+      kind: PacketKind.Message,
+      nsp: this.namespace.id,
+      code: schema.code,
+      body: schema.encode(value),
+    });
+  }
+}
+
+/** Throw when user code tries to emit a name only the library may emit. */
+export function checkEventName(event: string): void {
+  if (RESERVED_EVENTS.has(event)) {
+    throw new GameSocketError("ERR_RESERVED_EVENT", `Cannot emit "${event}": it is a reserved event name`);
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Types shared by the server and the client API.
+ *
+ * @module
+ */
+
+/**
+ * Maps event names to the payload type of each event, for typed `on`/`emit`.
+ *
+ * @example
+ * ```ts
+ * interface LobbyEvents { hello: string; move: { x: number; y: number } }
+ * ```
+ */
+export type EventMap = Record<string, unknown>;
+
+/** The ack function a handler gets when the sender asked for a reply. */
+export type AckFn = (reply?: unknown) => void;
+
+/** A handler of a user event: the payload, and an ack function when the sender wants a reply. */
+export type EventHandler<T> = (payload: T, ack?: AckFn) => unknown;
+
+/** Options of `emitWithAck`. */
+export interface AckOptions {
+  /** Milliseconds to wait for the reply before rejecting with `ERR_ACK_TIMEOUT`. @default 5000 */
+  timeout?: number;
+}
+
+/** Default ack timeout in milliseconds. */
+export const DEFAULT_ACK_TIMEOUT = 5_000;
+
+/** Milliseconds since an arbitrary origin, monotonic. */
+export function now(): number {
+  return performance.now();
+}
