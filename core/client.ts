@@ -6,7 +6,8 @@
 
 import { decodePacket, encodePacket } from "../protocol/packet.ts";
 import { ProtocolError } from "../protocol/errors.ts";
-import { type Schema, SchemaRegistry } from "../protocol/schema.ts";
+import type { Schema } from "../protocol/schema.ts";
+import { SchemaRegistry } from "../protocol/schema_registry.ts";
 import {
   type Packet,
   PacketKind,
@@ -148,6 +149,12 @@ export class GameSocketClient extends Emitter {
   /** Listen to a client event. */
   on<K extends keyof ClientEvents>(event: K, handler: ClientEvents[K]): this {
     this.addHandler(event, handler);
+    return this;
+  }
+
+  /** Listen to the next occurrence only. */
+  once<K extends keyof ClientEvents>(event: K, handler: ClientEvents[K]): this {
+    this.addOnceHandler(event, handler);
     return this;
   }
 
