@@ -200,7 +200,8 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
 
   /** Ask the server to put this socket in a room; rejects with the server's reason when refused. */
   join(room: string): Promise<void> {
-    if (!this.rooms.has(room) && this.rooms.size >= this.#client.limits.maxRoomsPerSocket) {
+    // The server counts the socket's own id room too.
+    if (!this.rooms.has(room) && this.rooms.size + 1 >= this.#client.limits.maxRoomsPerSocket) {
       return Promise.reject(
         new GameSocketError("ERR_LIMIT", `Cannot join "${room}": the server allows ${this.#client.limits.maxRoomsPerSocket} rooms (maxRoomsPerSocket)`),
       );
