@@ -4,7 +4,8 @@
  * @module
  */
 
-import { type Schema, SchemaRegistry } from "../protocol/schema.ts";
+import type { Schema } from "../protocol/schema.ts";
+import { SchemaRegistry } from "../protocol/schema_registry.ts";
 import type { Listener, Runtime, Transport, TransportHandlers } from "../runtime/types.ts";
 import { Emitter } from "./emitter.ts";
 import { type Limits, resolveLimits } from "./limits.ts";

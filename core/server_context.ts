@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { SchemaRegistry } from "../protocol/schema.ts";
+import type { SchemaRegistry } from "../protocol/schema_registry.ts";
 import type { Limits } from "./limits.ts";
 import type { Namespace } from "./namespace.ts";
 import type { ServerSession } from "./session.ts";

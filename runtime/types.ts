@@ -89,3 +89,13 @@ export type ConnectFn = (
   options: ConnectOptions,
   handlers: TransportHandlers,
 ) => Promise<Transport>;
+
+/** The sockets of one runtime, as the core uses them. `runtime/auto.ts` picks one. */
+export interface Runtime {
+  /** "deno", "bun", "node" or "memory". */
+  readonly name: string;
+  /** Listen for TCP connections. */
+  listenTcp: ListenFn;
+  /** Open a TCP connection. */
+  connectTcp: ConnectFn;
+}
