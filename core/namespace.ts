@@ -52,7 +52,7 @@ export class Namespace<E extends EventMap = EventMap> extends Emitter {
   readonly rooms: Rooms;
   readonly #middleware: Middleware[] = [];
   readonly #joinGuards: JoinGuard[] = [];
-  readonly #schemaHandlers = new Map<number, Array<(value: never, socket: ServerSocket) => unknown>>();
+  readonly #schemaHandlers = new Map<number, Array<(...args: never[]) => unknown>>();
 
   /**
    * Made by `server.of()`; not for users.

@@ -216,8 +216,9 @@ export class ServerSession {
 
   async #connect(name: string, auth: Payload): Promise<void> {
     const namespace = this.#ctx.namespaces.get(name);
-    const refuse = (code: string, message: string) =>
+    const refuse = (code: string, message: string): void => {
       this.sendPacket({ kind: PacketKind.ConnectError, name, code, message });
+    };
     if (!namespace) return refuse("unknown-namespace", `Namespace "${name}" does not exist`);
     if (this.sockets.has(namespace.id) || this.#connecting.has(name)) {
       return refuse("already-connected", `Already connected to namespace "${name}"`);
