@@ -1,0 +1,50 @@
+/**
+ * The receive side of a stream adapter: chunks in, whole frames out.
+ *
+ * @module
+ */
+
+import { FrameDecoder } from "../protocol/frame.ts";
+import type { TransportHandlers } from "./types.ts";
+
+/**
+ * Splits received chunks into frames for a transport's handlers. Frames are
+ * plain `Uint8Array`s even when the runtime reads into `Buffer`s. When the
+ * stream cannot be decoded (a `ProtocolError` such as `ERR_FRAME_TOO_LARGE`),
+ * or the frame handler throws, it calls `handlers.error` once and delivers
+ * nothing more; closing is left to the owner.
+ */
+export class FrameReader {
+  readonly #decoder: FrameDecoder;
+  readonly #handlers: TransportHandlers;
+  #failed = false;
+  readonly #onFrame = (frame: Uint8Array): void => this.#handlers.frame(frame);
+
+  /**
+   * @param maxFrameSize Largest frame accepted.
+   * @param handlers Where frames and the error go.
+   */
+  constructor(maxFrameSize: number, handlers: TransportHandlers) {
+    this.#decoder = new FrameDecoder({ maxFrameSize });
+    this.#handlers = handlers;
+  }
+
+  /**
+   * Feed one chunk. Frames may be views into it, valid only during `frame()`.
+   *
+   * @param chunk Bytes from the socket.
+   */
+  push(chunk: Uint8Array): void {
+    if (this.#failed) return;
+    // node and Bun pass Buffers, whose slice() is a view: hand out plain Uint8Arrays.
+    if (chunk.constructor !== Uint8Array) {
+      chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    }
+    try {
+      this.#decoder.push(chunk, this.#onFrame);
+    } catch (error) {
+      this.#failed = true;
+      this.#handlers.error(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+}
