@@ -114,7 +114,10 @@ class BunTransport implements Transport {
     clearTimeout(this.#timer);
     this.#batch.clear();
     this.#lent = this.#rest = null;
-    this.#handlers?.close(error ?? this.#error);
+    // Bun calls this synchronously inside end(): report later, never inside close().
+    const handlers = this.#handlers;
+    const reason = error ?? this.#error;
+    queueMicrotask(() => handlers?.close(reason));
   }
 
   /** Write the unwritten tail, then whole batches, until the kernel stops taking bytes. */

@@ -239,6 +239,30 @@ describe(`runtime TCP adapter (${runtimeName()})`, () => {
     });
   }
 
+  it("close() never calls the close handler before it returns", async () => {
+    const l = await link();
+    let inside = false;
+    let reentered = false;
+    const onClose = l.c.close.bind(l.c);
+    l.c.close = (error) => {
+      reentered ||= inside;
+      onClose(error);
+    };
+    // As the core does on a goodbye packet: close from inside the frame handler.
+    l.c.frame = (frame) => {
+      inside = true;
+      l.client.close();
+      inside = false;
+      l.c.frames.push(frame.slice());
+    };
+    l.server.send(new Uint8Array([1]));
+    l.server.close();
+    await until(() => l.c.closed && l.s.closed, "both closed");
+    assert.equal(reentered, false, "close handler ran inside close()");
+    assert.equal(l.c.frames.length, 1);
+    await l.listener.close();
+  });
+
   it("listener close stops accepting and keeps open transports", async () => {
     const l = await link();
     await l.listener.close();
