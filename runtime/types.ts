@@ -18,7 +18,10 @@ export interface TransportHandlers {
    * peer why and close.
    */
   error(error: Error): void;
-  /** The transport closed (by either side). Called exactly once. */
+  /**
+   * The transport closed (by either side). Called exactly once, and never
+   * synchronously from inside `Transport.close()`.
+   */
   close(error?: Error): void;
   /** The send queue fell below its low-water mark after being above it. */
   drain?(): void;
