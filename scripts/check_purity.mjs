@@ -23,8 +23,8 @@ for (const { dir, banTimers, selfOnly } of rules) {
     const path = join(dir, f);
     const lines = readFileSync(path, "utf8").split("\n");
     lines.forEach((line, i) => {
-      const code = line.replace(/\/\/.*$/, "");
-      if (/^\s*\*/.test(code)) return; // JSDoc
+      const code = line.replace(/\/\*.*?\*\//g, "").replace(/\/\/.*$/, "");
+      if (/^\s*(\/\*\*?|\*)/.test(code)) return; // JSDoc and block comments
       if (globals.test(code)) problems.push(`${path}:${i + 1}: runtime global or node import: ${line.trim()}`);
       if (banTimers && timers.test(code)) problems.push(`${path}:${i + 1}: timer: ${line.trim()}`);
       const imp = code.match(/from\s+["'](\.\.?\/[^"']+)["']/);
