@@ -313,7 +313,8 @@ describe("heartbeats", () => {
     const [reason] = await next<[string]>(socket, "disconnect", 3_000);
     const elapsed = Date.now() - started;
     assert.equal(reason, "ping-timeout");
-    assert.ok(elapsed < 150 + 200, `took ${elapsed} ms`);
+    // Detection is bounded by interval + timeout (150 ms); the slack absorbs a loaded CI machine.
+    assert.ok(elapsed < 150 + 1_000, `took ${elapsed} ms`);
     const [clientReason] = await next<[string]>(c!, "disconnect", 3_000).catch(() => [c!.state]);
     assert.ok(["ping-timeout", "closed", "transport-close"].includes(clientReason as string));
     c!.close();
