@@ -14,14 +14,14 @@
  * @module
  */
 
-import {
-  type ClientOptions,
-  GameSocketClient as CoreClient,
-} from "./core/client.ts";
+import { type ClientOptions, GameSocketClient as CoreClient } from "./core/client.ts";
 import { autoRuntime } from "./runtime/auto.ts";
 
 /** A game-socket client on this runtime's sockets. */
-export const GameSocketClient = {
+export const GameSocketClient: {
+  /** Connect to a server and complete the handshake. */
+  connect(url: string | URL, options?: ClientOptions): Promise<CoreClient>;
+} = {
   /**
    * Connect to a server and complete the handshake.
    *

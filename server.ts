@@ -28,7 +28,12 @@ export class GameSocketServer<E extends EventMap = EventMap> extends CoreServer<
   }
 }
 
-export type { BoundPorts, ServerEvents, ServerListenOptions, ServerOptions } from "./core/server.ts";
+export type {
+  BoundPorts,
+  ServerEvents,
+  ServerListenOptions,
+  ServerOptions,
+} from "./core/server.ts";
 export { Namespace } from "./core/namespace.ts";
 export type { JoinGuard, Middleware, NamespaceEvents } from "./core/namespace.ts";
 export { ServerSocket } from "./core/socket.ts";

@@ -134,7 +134,9 @@ export class GameSocketClient extends Emitter {
       nsp = new ClientNamespace(this, name);
       this.#byName.set(name, nsp);
       if (this.#state === "open") this.sendPacket(nsp.connectPacket(auth));
-      else nsp.fail(new GameSocketError("ERR_NOT_CONNECTED", "Cannot open a namespace: the client is closed"));
+      else {nsp.fail(
+          new GameSocketError("ERR_NOT_CONNECTED", "Cannot open a namespace: the client is closed"),
+        );}
     }
     return nsp as unknown as ClientNamespace<L, E>;
   }
@@ -243,9 +245,13 @@ export class GameSocketClient extends Emitter {
     };
     if (this.#options.transport) return this.#options.transport(this.url, handlers);
     const runtime = this.#options.runtime;
-    if (!runtime) throw new TypeError("Cannot connect: no runtime; import from the client entry point");
+    if (!runtime) {
+      throw new TypeError("Cannot connect: no runtime; import from the client entry point");
+    }
     if (this.url.protocol !== "tcp:") {
-      throw new TypeError(`Cannot connect to ${this.url.href}: unsupported scheme ${this.url.protocol}`);
+      throw new TypeError(
+        `Cannot connect to ${this.url.href}: unsupported scheme ${this.url.protocol}`,
+      );
     }
     return runtime.connectTcp({
       hostname: this.url.hostname.replace(/^\[|\]$/g, ""),
@@ -301,11 +307,16 @@ export class GameSocketClient extends Emitter {
       }
       case PacketKind.Disconnect:
         if (packet.nsp === -1) {
-          this.#refused?.(new GameSocketError("ERR_CONNECT_REFUSED", `${packet.message} (${packet.reason})`));
+          this.#refused?.(
+            new GameSocketError("ERR_CONNECT_REFUSED", `${packet.message} (${packet.reason})`),
+          );
           this.#transport?.close();
           return this.#closed(packet.reason as DisconnectReason, packet.message);
         }
-        return this.#byId.get(packet.nsp)?.onDisconnect(packet.reason as DisconnectReason, packet.message);
+        return this.#byId.get(packet.nsp)?.onDisconnect(
+          packet.reason as DisconnectReason,
+          packet.message,
+        );
       case PacketKind.Ping:
         this.sendPacket({ kind: PacketKind.Pong, time: packet.time });
         return;
@@ -324,7 +335,9 @@ export class GameSocketClient extends Emitter {
   }
 
   #onWireError(error: Error): void {
-    const reason: DisconnectReason = error instanceof ProtocolError ? "protocol-error" : "transport-error";
+    const reason: DisconnectReason = error instanceof ProtocolError
+      ? "protocol-error"
+      : "transport-error";
     this.#refused?.(new GameSocketError("ERR_CONNECT_FAILED", error.message, { cause: error }));
     this.#transport?.close();
     this.#closed(reason, error.message);
@@ -332,7 +345,10 @@ export class GameSocketClient extends Emitter {
 
   #onTransportClose(error?: Error): void {
     this.#refused?.(
-      new GameSocketError("ERR_CONNECT_FAILED", `The link closed during the handshake${error ? `: ${error.message}` : ""}`),
+      new GameSocketError(
+        "ERR_CONNECT_FAILED",
+        `The link closed during the handshake${error ? `: ${error.message}` : ""}`,
+      ),
     );
     this.#closed(error ? "transport-error" : "transport-close", error?.message ?? "");
   }

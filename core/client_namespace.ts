@@ -104,7 +104,10 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
     if (typeof event === "string") this.addHandler(event, handler);
     else {
       this.#client.schemas.register(event);
-      this.#schemaHandlers.set(event.code, [...this.#schemaHandlers.get(event.code) ?? [], handler]);
+      this.#schemaHandlers.set(event.code, [
+        ...this.#schemaHandlers.get(event.code) ?? [],
+        handler,
+      ]);
     }
     return this;
   }
@@ -135,7 +138,13 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
     const data = toPayload(payload);
     this.#whenConnected(() => {
       const ackId = ack ? this.#acks.add(ack, DEFAULT_ACK_TIMEOUT) : 0;
-      this.#client.sendPacket({ kind: PacketKind.Event, nsp: this.#id, name: event, ackId, payload: data });
+      this.#client.sendPacket({
+        kind: PacketKind.Event,
+        nsp: this.#id,
+        name: event,
+        ackId,
+        payload: data,
+      });
     });
   }
 
@@ -154,7 +163,13 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
             (error, reply) => error ? reject(error) : resolve(reply),
             options.timeout ?? DEFAULT_ACK_TIMEOUT,
           );
-          this.#client.sendPacket({ kind: PacketKind.Event, nsp: this.#id, name: event, ackId, payload: data });
+          this.#client.sendPacket({
+            kind: PacketKind.Event,
+            nsp: this.#id,
+            name: event,
+            ackId,
+            payload: data,
+          });
         } catch (error) {
           reject(error);
         }
@@ -166,18 +181,25 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
   send<T>(schema: Schema<T>, value: T): void {
     const body = schema.encode(value);
     this.#whenConnected(() =>
-      this.#client.send(encodePacket({ kind: PacketKind.Message, nsp: this.#id, code: schema.code, body }))
+      this.#client.send(
+        encodePacket({ kind: PacketKind.Message, nsp: this.#id, code: schema.code, body }),
+      )
     );
   }
 
   /** Send raw bytes (the server socket's `raw` handlers get them). */
   sendRaw(bytes: Uint8Array): void {
     const data = bytes.slice();
-    this.#whenConnected(() => this.#client.sendPacket({ kind: PacketKind.Raw, nsp: this.#id, data }));
+    this.#whenConnected(() =>
+      this.#client.sendPacket({ kind: PacketKind.Raw, nsp: this.#id, data })
+    );
   }
 
   /** Sends that are dropped, not queued, when the link is congested or not connected yet. */
-  get volatile(): { emit: (event: keyof E & string, payload?: unknown) => boolean; send: <T>(schema: Schema<T>, value: T) => boolean } {
+  get volatile(): {
+    emit: (event: keyof E & string, payload?: unknown) => boolean;
+    send: <T>(schema: Schema<T>, value: T) => boolean;
+  } {
     return {
       emit: (event, payload) => {
         this.#checkEvent(event);
@@ -193,7 +215,10 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
       send: (schema, value) => {
         if (!this.connected) return false;
         const body = schema.encode(value);
-        return this.#client.send(encodePacket({ kind: PacketKind.Message, nsp: this.#id, code: schema.code, body }), true);
+        return this.#client.send(
+          encodePacket({ kind: PacketKind.Message, nsp: this.#id, code: schema.code, body }),
+          true,
+        );
       },
     };
   }
@@ -203,7 +228,10 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
     // The server counts the socket's own id room too.
     if (!this.rooms.has(room) && this.rooms.size + 1 >= this.#client.limits.maxRoomsPerSocket) {
       return Promise.reject(
-        new GameSocketError("ERR_LIMIT", `Cannot join "${room}": the server allows ${this.#client.limits.maxRoomsPerSocket} rooms (maxRoomsPerSocket)`),
+        new GameSocketError(
+          "ERR_LIMIT",
+          `Cannot join "${room}": the server allows ${this.#client.limits.maxRoomsPerSocket} rooms (maxRoomsPerSocket)`,
+        ),
       );
     }
     return this.#roomRequest(RoomOp.Join, room);
@@ -218,7 +246,12 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
   close(): void {
     if (this.#state === "closed") return;
     if (this.connected) {
-      this.#client.sendPacket({ kind: PacketKind.Disconnect, nsp: this.#id, reason: "namespace-leave", message: "" });
+      this.#client.sendPacket({
+        kind: PacketKind.Disconnect,
+        nsp: this.#id,
+        reason: "namespace-leave",
+        message: "",
+      });
     }
     this.onDisconnect("namespace-leave", "");
   }
@@ -253,7 +286,9 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
   onDisconnect(reason: DisconnectReason, message: string): void {
     if (this.#state === "closed") return;
     const wasConnected = this.#state === "connected";
-    if (!wasConnected) return this.fail(new GameSocketError("ERR_DISCONNECTED", `Disconnected: ${reason}`));
+    if (!wasConnected) {
+      return this.fail(new GameSocketError("ERR_DISCONNECTED", `Disconnected: ${reason}`));
+    }
     this.#state = "closed";
     this.#client.forget(this);
     const error = new GameSocketError("ERR_DISCONNECTED", `The namespace disconnected (${reason})`);
@@ -297,7 +332,12 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
     this.dispatch(name, payload, (reply?: unknown) => {
       if (answered || !this.connected) return;
       answered = true;
-      this.#client.sendPacket({ kind: PacketKind.Ack, nsp: this.#id, ackId, payload: toPayload(reply) });
+      this.#client.sendPacket({
+        kind: PacketKind.Ack,
+        nsp: this.#id,
+        ackId,
+        payload: toPayload(reply),
+      });
     });
   }
 
@@ -342,7 +382,14 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
       this.#whenConnected(() => {
         const reqId = this.#nextReqId++;
         this.#roomRequests.set(reqId, { resolve, reject });
-        this.#client.sendPacket({ kind: PacketKind.Room, nsp: this.#id, op, reqId, room, reason: "" });
+        this.#client.sendPacket({
+          kind: PacketKind.Room,
+          nsp: this.#id,
+          op,
+          reqId,
+          room,
+          reason: "",
+        });
       }, reject);
     });
   }
@@ -350,9 +397,15 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
   #whenConnected(send: () => void, reject?: (error: Error) => void): void {
     if (this.#state === "connected") return send();
     const error = this.#state === "closed"
-      ? new GameSocketError("ERR_NOT_CONNECTED", `Cannot send on namespace "${this.name}": it is closed`)
+      ? new GameSocketError(
+        "ERR_NOT_CONNECTED",
+        `Cannot send on namespace "${this.name}": it is closed`,
+      )
       : this.#queue.length >= MAX_QUEUED
-      ? new GameSocketError("ERR_LIMIT", `Cannot queue more than ${MAX_QUEUED} sends while "${this.name}" connects`)
+      ? new GameSocketError(
+        "ERR_LIMIT",
+        `Cannot queue more than ${MAX_QUEUED} sends while "${this.name}" connects`,
+      )
       : undefined;
     if (!error) {
       this.#queue.push(send);
@@ -371,7 +424,9 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
     if (length > max) {
       throw new GameSocketError(
         "ERR_LIMIT",
-        `Cannot emit "${event.slice(0, 32)}...": the name is ${length} bytes and the server accepts ${this.#client.limits.maxEventNameLength} (maxEventNameLength)`,
+        `Cannot emit "${
+          event.slice(0, 32)
+        }...": the name is ${length} bytes and the server accepts ${this.#client.limits.maxEventNameLength} (maxEventNameLength)`,
       );
     }
   }

@@ -235,7 +235,9 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
 
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`Cannot use ${name}=${value}: it must be a positive number of milliseconds`);
+    throw new RangeError(
+      `Cannot use ${name}=${value}: it must be a positive number of milliseconds`,
+    );
   }
   return value;
 }

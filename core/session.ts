@@ -47,7 +47,8 @@ export class ServerSession {
     this.#ctx = ctx;
     this.#transport = transport;
     this.#handshakeTimer = setTimeout(
-      () => this.close("handshake-timeout", `No handshake within ${ctx.limits.handshakeTimeout} ms`),
+      () =>
+        this.close("handshake-timeout", `No handshake within ${ctx.limits.handshakeTimeout} ms`),
       ctx.limits.handshakeTimeout,
     );
   }
@@ -157,7 +158,8 @@ export class ServerSession {
         kind: PacketKind.ConnectError,
         name: "",
         code: "unsupported-version",
-        message: `Protocol version ${version} is not supported; this server speaks ${PROTOCOL_VERSION}`,
+        message:
+          `Protocol version ${version} is not supported; this server speaks ${PROTOCOL_VERSION}`,
       });
       return this.close("protocol-error", "Unsupported protocol version", false);
     }

@@ -100,7 +100,10 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
   }
 
   /** Listen to a client event, to a library event, or to a schema message. */
-  on<K extends keyof ServerSocketReservedEvents>(event: K, handler: ServerSocketReservedEvents[K]): this;
+  on<K extends keyof ServerSocketReservedEvents>(
+    event: K,
+    handler: ServerSocketReservedEvents[K],
+  ): this;
   on<K extends keyof L & string>(event: K, handler: EventHandler<L[K]>): this;
   on<T>(schema: Schema<T>, handler: (value: T) => unknown): this;
   on(event: string | Schema<unknown>, handler: (...args: never[]) => unknown): this {
@@ -110,7 +113,10 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
   }
 
   /** Listen to the next occurrence only. */
-  once<K extends keyof ServerSocketReservedEvents>(event: K, handler: ServerSocketReservedEvents[K]): this;
+  once<K extends keyof ServerSocketReservedEvents>(
+    event: K,
+    handler: ServerSocketReservedEvents[K],
+  ): this;
   once<K extends keyof L & string>(event: K, handler: EventHandler<L[K]>): this;
   once(event: string, handler: (...args: never[]) => unknown): this {
     this.addOnceHandler(event, handler);
@@ -164,7 +170,9 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
     checkEventName(event);
     return new Promise((resolve, reject) => {
       if (!this.#connected) {
-        return reject(new GameSocketError("ERR_DISCONNECTED", "Cannot emit: the socket is disconnected"));
+        return reject(
+          new GameSocketError("ERR_DISCONNECTED", "Cannot emit: the socket is disconnected"),
+        );
       }
       const ackId = this.#acks.add(
         (error, reply) => error ? reject(error) : resolve(reply),
@@ -292,7 +300,10 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
 
   #onEvent(name: string, ackId: number, payload: unknown): void {
     if (RESERVED_EVENTS.has(name)) {
-      return this.#session.close("reserved-event", `A client cannot send the reserved event "${name}"`);
+      return this.#session.close(
+        "reserved-event",
+        `A client cannot send the reserved event "${name}"`,
+      );
     }
     if (ackId === 0) {
       this.dispatch(name, payload);
@@ -415,6 +426,9 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
 /** Throw when user code tries to emit a name only the library may emit. */
 export function checkEventName(event: string): void {
   if (RESERVED_EVENTS.has(event)) {
-    throw new GameSocketError("ERR_RESERVED_EVENT", `Cannot emit "${event}": it is a reserved event name`);
+    throw new GameSocketError(
+      "ERR_RESERVED_EVENT",
+      `Cannot emit "${event}": it is a reserved event name`,
+    );
   }
 }

@@ -38,7 +38,10 @@ export async function runLobbyDemo(options: LobbyDemoOptions = {}) {
       socket.to("lobby").emit("hello", text);
       ack?.("ok");
     });
-    socket.on("disconnect", (reason) => log(`server /home: disconnect ${socket.id} reason:${reason}`));
+    socket.on(
+      "disconnect",
+      (reason) => log(`server /home: disconnect ${socket.id} reason:${reason}`),
+    );
   });
   for (const event of ["create-room", "join-room", "leave-room", "delete-room"] as const) {
     home.on(event, (room: string, id?: string) => {
@@ -84,7 +87,11 @@ export async function runLobbyDemo(options: LobbyDemoOptions = {}) {
 
 function runtime(): string {
   const g = globalThis as Record<string, unknown>;
-  return "Deno" in g ? "deno" : "Bun" in g ? "bun" : `node ${(g.process as { version: string }).version}`;
+  return "Deno" in g
+    ? "deno"
+    : "Bun" in g
+    ? "bun"
+    : `node ${(g.process as { version: string }).version}`;
 }
 
 if (import.meta.main ?? isNodeMain()) {

@@ -25,7 +25,9 @@ for (const { dir, banTimers, selfOnly } of rules) {
     lines.forEach((line, i) => {
       const code = line.replace(/\/\*.*?\*\//g, "").replace(/\/\/.*$/, "");
       if (/^\s*(\/\*\*?|\*)/.test(code)) return; // JSDoc and block comments
-      if (globals.test(code)) problems.push(`${path}:${i + 1}: runtime global or node import: ${line.trim()}`);
+      if (globals.test(code)) {
+        problems.push(`${path}:${i + 1}: runtime global or node import: ${line.trim()}`);
+      }
       if (banTimers && timers.test(code)) problems.push(`${path}:${i + 1}: timer: ${line.trim()}`);
       const imp = code.match(/from\s+["'](\.\.?\/[^"']+)["']/);
       if (selfOnly && imp && imp[1].startsWith("../")) {

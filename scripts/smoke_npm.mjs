@@ -8,10 +8,20 @@ import { join, resolve } from "node:path";
 const root = resolve(".");
 const dir = mkdtempSync(join(tmpdir(), "game-socket-smoke-"));
 try {
-  const tgz = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { encoding: "utf8" }).trim().split("\n").pop();
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "smoke", type: "module", private: true }));
-  execFileSync("npm", ["install", "--silent", "--no-audit", "--no-fund", join(dir, tgz)], { cwd: dir, stdio: "inherit" });
-  writeFileSync(join(dir, "use.mjs"), `
+  const tgz = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], {
+    encoding: "utf8",
+  }).trim().split("\n").pop();
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "smoke", type: "module", private: true }),
+  );
+  execFileSync("npm", ["install", "--silent", "--no-audit", "--no-fund", join(dir, tgz)], {
+    cwd: dir,
+    stdio: "inherit",
+  });
+  writeFileSync(
+    join(dir, "use.mjs"),
+    `
 import { GameSocketServer } from "@x/game-socket/server";
 import { GameSocketClient } from "@x/game-socket/client";
 import { defineSchema } from "@x/game-socket";
@@ -24,7 +34,8 @@ const reply = await client.of("/home").emitWithAck("hi", "hello");
 console.log("smoke:", reply, Move.encode({ id: 1, x: 2 }).length, "bytes");
 client.close();
 await server.close();
-`);
+`,
+  );
   const runs = [
     ["node", [process.execPath, ["use.mjs"]]],
     ["bun", [join(root, "node_modules/.bin/bun"), ["use.mjs"]]],

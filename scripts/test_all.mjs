@@ -4,11 +4,20 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 
 // Node 20's --test does not expand a folder of .ts files: list them.
-const testFiles = readdirSync("tests").filter((f) => f.endsWith(".test.ts")).sort().map((f) => `tests/${f}`);
+const testFiles = readdirSync("tests").filter((f) => f.endsWith(".test.ts")).sort().map((f) =>
+  `tests/${f}`
+);
 
 const steps = [
   ["purity", "node", ["scripts/check_purity.mjs"]],
-  ["node", "node", ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=120000", ...testFiles]],
+  ["node", "node", [
+    "--import",
+    "tsx",
+    "--test",
+    "--test-concurrency=1",
+    "--test-timeout=120000",
+    ...testFiles,
+  ]],
   ["deno", "npx", ["--no-install", "deno", "test", "-A", "--no-check", "tests/"]],
   ["bun", "npx", ["--no-install", "bun", "test", "--timeout", "120000", "./tests/"]],
 ];

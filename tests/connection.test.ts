@@ -1,7 +1,7 @@
 // Issue 3: handshake, middleware, namespaces multiplexed on one connection, close.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { GameSocketError } from "../core/errors.ts";
+import type { GameSocketError } from "../core/errors.ts";
 import { connect, next, startServer, until } from "./helpers.ts";
 
 describe("connection", () => {
@@ -58,7 +58,10 @@ describe("connection", () => {
     const client = await connect(url);
     const home = client.of("/home");
     const nowhere = client.of("/nowhere");
-    await assert.rejects(nowhere.ready(), (e: GameSocketError) => e.code === "ERR_UNKNOWN_NAMESPACE");
+    await assert.rejects(
+      nowhere.ready(),
+      (e: GameSocketError) => e.code === "ERR_UNKNOWN_NAMESPACE",
+    );
     assert.equal(await home.emitWithAck("ping-me"), "pong");
     client.close();
     await server.close();

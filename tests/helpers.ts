@@ -26,10 +26,13 @@ export function next<T extends unknown[] = unknown[]>(
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Timed out waiting for "${event}"`)), ms);
-    target.once(event, ((...args: T) => {
-      clearTimeout(timer);
-      resolve(args);
-    }) as never);
+    target.once(
+      event,
+      ((...args: T) => {
+        clearTimeout(timer);
+        resolve(args);
+      }) as never,
+    );
   });
 }
 

@@ -31,10 +31,11 @@ function startServer(rt: Rt): Promise<{ port: number; stop: () => Promise<void> 
         assert.equal(m[2], rt);
         resolve({
           port: Number(m[1]),
-          stop: () => new Promise((done) => {
-            child.once("exit", () => done());
-            child.stdin!.end();
-          }),
+          stop: () =>
+            new Promise((done) => {
+              child.once("exit", () => done());
+              child.stdin!.end();
+            }),
         });
       }
     });
@@ -47,7 +48,10 @@ function runClient(rt: Rt, url: string): Promise<string> {
   const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => (child.kill(), reject(new Error(`${rt} client timed out`))), 30_000);
+    const timer = setTimeout(
+      () => (child.kill(), reject(new Error(`${rt} client timed out`))),
+      30_000,
+    );
     child.stdout!.on("data", (d) => out += d);
     child.once("exit", (code) => {
       clearTimeout(timer);
@@ -56,18 +60,31 @@ function runClient(rt: Rt, url: string): Promise<string> {
   });
 }
 
-describe("interop matrix", { skip: runtimeName() !== "node" && "spawned once from Node's runner" }, () => {
-  for (const serverRt of runtimes) {
-    it(`a ${serverRt} server serves node, deno and bun clients`, { timeout: 120_000 }, async () => {
-      const server = await startServer(serverRt);
-      try {
-        for (const clientRt of runtimes) {
-          const out = await runClient(clientRt, `tcp://127.0.0.1:${server.port}`);
-          assert.match(out, new RegExp(`RESULT client=${clientRt} server=${serverRt} heard="hi from ${clientRt}"`));
-        }
-      } finally {
-        await server.stop();
-      }
-    });
-  }
-});
+describe(
+  "interop matrix",
+  { skip: runtimeName() !== "node" && "spawned once from Node's runner" },
+  () => {
+    for (const serverRt of runtimes) {
+      it(
+        `a ${serverRt} server serves node, deno and bun clients`,
+        { timeout: 120_000 },
+        async () => {
+          const server = await startServer(serverRt);
+          try {
+            for (const clientRt of runtimes) {
+              const out = await runClient(clientRt, `tcp://127.0.0.1:${server.port}`);
+              assert.match(
+                out,
+                new RegExp(
+                  `RESULT client=${clientRt} server=${serverRt} heard="hi from ${clientRt}"`,
+                ),
+              );
+            }
+          } finally {
+            await server.stop();
+          }
+        },
+      );
+    }
+  },
+);

@@ -72,7 +72,10 @@ describe("rooms", () => {
   });
 
   it("maxRoomsPerSocket is enforced on both sides (join floods)", async () => {
-    const { server, url } = await startServer({ limits: { maxRoomsPerSocket: 5 } }, (s) => s.of("/home"));
+    const { server, url } = await startServer(
+      { limits: { maxRoomsPerSocket: 5 } },
+      (s) => s.of("/home"),
+    );
     const { nsps: [a], close } = await lobbyOf(url, 1);
     for (let i = 0; i < 4; i++) await a!.join(`r${i}`); // + the id room = 5
     await assert.rejects(a!.join("r4"), (e: GameSocketError) => e.code === "ERR_LIMIT");
@@ -131,7 +134,10 @@ describe("broadcast", () => {
     for (const socket of server.of("/home").sockets.values()) {
       const session = socket.session;
       const send = session.send.bind(session);
-      session.send = (frame: Uint8Array, volatile?: boolean) => (written.push(frame), send(frame, volatile));
+      session.send = (
+        frame: Uint8Array,
+        volatile?: boolean,
+      ) => (written.push(frame), send(frame, volatile));
     }
     const got = nsps.map((n) => collect(n, "tick"));
     assert.equal(server.of("/home").to("room").emit("tick", { n: 1 }), 3);
@@ -175,7 +181,14 @@ describe("events", () => {
     });
     const { nsps: [a], close } = await lobbyOf(url, 1);
     const echoes = collect(a!, "echo");
-    const values = [{ a: [1, "two", null, true] }, "ünïcødé ✓", 42, null, new Uint8Array([0, 255, 7]), undefined];
+    const values = [
+      { a: [1, "two", null, true] },
+      "ünïcødé ✓",
+      42,
+      null,
+      new Uint8Array([0, 255, 7]),
+      undefined,
+    ];
     for (const v of values) a!.emit("echo", v);
     await until(() => echoes.length === values.length);
     assert.deepEqual(echoes, values);
@@ -188,7 +201,10 @@ describe("events", () => {
     const { nsps: [a], close } = await lobbyOf(url, 1);
     for (const name of ["disconnect", "connect", "error", "join-room"]) {
       assert.throws(() => a!.emit(name), (e: GameSocketError) => e.code === "ERR_RESERVED_EVENT");
-      assert.throws(() => server.of("/home").emit(name), (e: GameSocketError) => e.code === "ERR_RESERVED_EVENT");
+      assert.throws(
+        () => server.of("/home").emit(name),
+        (e: GameSocketError) => e.code === "ERR_RESERVED_EVENT",
+      );
     }
     close();
     await server.close();
@@ -233,7 +249,10 @@ describe("events", () => {
     a!.emit("boom");
     a!.emit("async-boom");
     await until(() => errors.length === 2);
-    assert.deepEqual(errors.map((e) => (e as Error).message).sort(), ["async handler bug", "handler bug"]);
+    assert.deepEqual(errors.map((e) => (e as Error).message).sort(), [
+      "async handler bug",
+      "handler bug",
+    ]);
     assert.equal(await a!.emitWithAck("ping-me"), "alive");
     close();
     await server.close();
@@ -267,8 +286,14 @@ describe("acks", () => {
       s.of("/home").on("connection", (socket) => serverSocket = socket);
     });
     const { nsps: [a], close } = await lobbyOf(url, 1);
-    await assert.rejects(a!.emitWithAck("ignored", 1, { timeout: 50 }), (e: GameSocketError) => e.code === "ERR_ACK_TIMEOUT");
-    await assert.rejects(serverSocket!.emitWithAck("ignored", 1, { timeout: 50 }), /No ack within 50 ms/);
+    await assert.rejects(
+      a!.emitWithAck("ignored", 1, { timeout: 50 }),
+      (e: GameSocketError) => e.code === "ERR_ACK_TIMEOUT",
+    );
+    await assert.rejects(
+      serverSocket!.emitWithAck("ignored", 1, { timeout: 50 }),
+      /No ack within 50 ms/,
+    );
     assert.equal(serverSocket!.pendingAcks, 0);
     close();
     await server.close();
@@ -281,10 +306,15 @@ describe("acks", () => {
     });
     const { nsps: [a], close } = await lobbyOf(url, 1);
     const waits = [1, 2, 3].map((i) => a!.emitWithAck("never", i, { timeout: 10_000 }));
-    await assert.rejects(a!.emitWithAck("never", 4), (e: GameSocketError) => e.code === "ERR_TOO_MANY_PENDING_ACKS");
+    await assert.rejects(
+      a!.emitWithAck("never", 4),
+      (e: GameSocketError) => e.code === "ERR_TOO_MANY_PENDING_ACKS",
+    );
     const serverWait = serverSocket!.emitWithAck("never", 1, { timeout: 10_000 });
     close();
-    for (const w of waits) await assert.rejects(w, (e: GameSocketError) => e.code === "ERR_DISCONNECTED");
+    for (const w of waits) {
+      await assert.rejects(w, (e: GameSocketError) => e.code === "ERR_DISCONNECTED");
+    }
     await assert.rejects(serverWait, (e: GameSocketError) => e.code === "ERR_DISCONNECTED");
     assert.equal(serverSocket!.pendingAcks, 0);
     await server.close();
@@ -293,7 +323,10 @@ describe("acks", () => {
 
 describe("heartbeats", () => {
   it("RTT is measured on both sides", async () => {
-    const { server, url } = await startServer({ pingInterval: 30, pingTimeout: 500 }, (s) => s.of("/home"));
+    const { server, url } = await startServer(
+      { pingInterval: 30, pingTimeout: 500 },
+      (s) => s.of("/home"),
+    );
     const { clients: [c], nsps: [a], close } = await lobbyOf(url, 1);
     const socket = server.of("/home").sockets.get(a!.sid)!;
     await until(() => socket.rtt > 0 && c!.rtt > 0, 3_000, "both RTTs");
@@ -303,7 +336,10 @@ describe("heartbeats", () => {
   });
 
   it("a silent peer is dropped with ping-timeout within pingInterval + pingTimeout", async () => {
-    const { server, url } = await startServer({ pingInterval: 50, pingTimeout: 100 }, (s) => s.of("/home"));
+    const { server, url } = await startServer(
+      { pingInterval: 50, pingTimeout: 100 },
+      (s) => s.of("/home"),
+    );
     const { clients: [c], nsps: [a] } = await lobbyOf(url, 1);
     const socket = server.of("/home").sockets.get(a!.sid)!;
     // Silence the client: it stops sending anything (a frozen or half-open peer).
