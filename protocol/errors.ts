@@ -17,6 +17,7 @@ export type ProtocolErrorCode =
   | "ERR_BAD_VALUE"
   | "ERR_UNKNOWN_SCHEMA"
   | "ERR_STRING_TOO_LONG"
+  | "ERR_BYTES_TOO_LONG"
   | "ERR_UNSUPPORTED_VERSION";
 
 /** Close codes sent to the peer (the WebSocket numbers, so ws transports can reuse them). */
@@ -32,6 +33,7 @@ export const CloseCode = {
 const closeCodeOf: Record<ProtocolErrorCode, number> = {
   ERR_FRAME_TOO_LARGE: CloseCode.TooLarge,
   ERR_STRING_TOO_LONG: CloseCode.TooLarge,
+  ERR_BYTES_TOO_LONG: CloseCode.TooLarge,
   ERR_TRUNCATED: CloseCode.ProtocolError,
   ERR_TRAILING_BYTES: CloseCode.ProtocolError,
   ERR_BAD_VARINT: CloseCode.ProtocolError,
@@ -61,6 +63,8 @@ export class ProtocolError extends Error {
   readonly closeCode: number;
 
   /**
+   * Create a protocol error.
+   *
    * @param code What went wrong.
    * @param message What went wrong, for people.
    */
