@@ -43,6 +43,13 @@ export const PacketKind = {
   Received: 0x0e,
 } as const;
 
+/** Bit set in the kind byte of a compact schema message: `0x80 | nsp << 5 | code`. */
+export const COMPACT_MESSAGE = 0x80;
+/** Largest namespace id a compact schema message carries (0..3). */
+export const COMPACT_MAX_NSP = 3;
+/** Largest schema code a compact schema message carries (0..31). */
+export const COMPACT_MAX_CODE = 31;
+
 /** One of the {@linkcode PacketKind} values. */
 export type PacketKindValue = typeof PacketKind[keyof typeof PacketKind];
 
@@ -106,6 +113,7 @@ export interface PeerLimits {
 
 /** Client opens the session. */
 export interface HelloPacket {
+  /** Always `PacketKind.Hello`. */
   kind: typeof PacketKind.Hello;
   /** {@linkcode PROTOCOL_VERSION}. */
   version: number;
@@ -117,6 +125,7 @@ export interface HelloPacket {
 
 /** Server accepts the session. */
 export interface WelcomePacket {
+  /** Always `PacketKind.Welcome`. */
   kind: typeof PacketKind.Welcome;
   /** The connection's socket id (the same in every namespace). */
   sid: string;
@@ -140,6 +149,7 @@ export interface WelcomePacket {
 
 /** Client joins a namespace. */
 export interface ConnectPacket {
+  /** Always `PacketKind.Connect`. */
   kind: typeof PacketKind.Connect;
   /** Namespace name, e.g. "/home". */
   name: string;
@@ -149,6 +159,7 @@ export interface ConnectPacket {
 
 /** Server accepted a namespace. */
 export interface ConnectOkPacket {
+  /** Always `PacketKind.ConnectOk`. */
   kind: typeof PacketKind.ConnectOk;
   /** Namespace name, as in the connect. */
   name: string;
@@ -158,6 +169,7 @@ export interface ConnectOkPacket {
 
 /** Server refused a namespace (or the whole session when `name` is ""). */
 export interface ConnectErrorPacket {
+  /** Always `PacketKind.ConnectError`. */
   kind: typeof PacketKind.ConnectError;
   /** Namespace name, as in the connect, "" for the session. */
   name: string;
@@ -169,6 +181,7 @@ export interface ConnectErrorPacket {
 
 /** Either side leaves a namespace (`nsp` >= 0) or the connection (`nsp` = -1). */
 export interface DisconnectPacket {
+  /** Always `PacketKind.Disconnect`. */
   kind: typeof PacketKind.Disconnect;
   /** Namespace id, or -1 for the whole connection. */
   nsp: number;
@@ -180,6 +193,7 @@ export interface DisconnectPacket {
 
 /** A named event. */
 export interface EventPacket {
+  /** Always `PacketKind.Event`. */
   kind: typeof PacketKind.Event;
   /** Namespace id. */
   nsp: number;
@@ -193,6 +207,7 @@ export interface EventPacket {
 
 /** The reply to an event with an ack id. */
 export interface AckPacket {
+  /** Always `PacketKind.Ack`. */
   kind: typeof PacketKind.Ack;
   /** Namespace id. */
   nsp: number;
@@ -204,6 +219,7 @@ export interface AckPacket {
 
 /** Heartbeat request. */
 export interface PingPacket {
+  /** Always `PacketKind.Ping`. */
   kind: typeof PacketKind.Ping;
   /** Sender's clock in milliseconds (float64). */
   time: number;
@@ -211,6 +227,7 @@ export interface PingPacket {
 
 /** Heartbeat reply. */
 export interface PongPacket {
+  /** Always `PacketKind.Pong`. */
   kind: typeof PacketKind.Pong;
   /** The ping's time, echoed. */
   time: number;
@@ -218,6 +235,7 @@ export interface PongPacket {
 
 /** Room request (client to server) or notice (server to client). */
 export interface RoomPacket {
+  /** Always `PacketKind.Room`. */
   kind: typeof PacketKind.Room;
   /** Namespace id. */
   nsp: number;
@@ -233,6 +251,7 @@ export interface RoomPacket {
 
 /** A typed schema message. Encoded in the compact form when nsp < 4 and code < 32. */
 export interface MessagePacket {
+  /** Always `PacketKind.Message`. */
   kind: typeof PacketKind.Message;
   /** Namespace id. */
   nsp: number;
@@ -244,6 +263,7 @@ export interface MessagePacket {
 
 /** Raw bytes. */
 export interface RawPacket {
+  /** Always `PacketKind.Raw`. */
   kind: typeof PacketKind.Raw;
   /** Namespace id. */
   nsp: number;
@@ -253,6 +273,7 @@ export interface RawPacket {
 
 /** Cumulative count of reliable frames received by the sender. */
 export interface ReceivedPacket {
+  /** Always `PacketKind.Received`. */
   kind: typeof PacketKind.Received;
   /** Number of reliable frames received in this session so far. */
   count: number;
