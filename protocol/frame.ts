@@ -5,7 +5,7 @@
  */
 
 import { ProtocolError } from "./errors.ts";
-import { readVarint, type VarintRead, varintLength, writeVarint } from "./varint.ts";
+import { readVarint, varintLength, type VarintRead, writeVarint } from "./varint.ts";
 
 /** Options of {@linkcode FrameDecoder}. */
 export interface FrameDecoderOptions {
@@ -42,7 +42,11 @@ export class FrameDecoder {
   #failed = false;
   readonly #varint: VarintRead = { value: 0, end: 0 };
 
-  /** @param options The frame size limit. */
+  /**
+   * Create a decoder.
+   *
+   * @param options The frame size limit.
+   */
   constructor(options: FrameDecoderOptions) {
     this.#maxFrameSize = options.maxFrameSize;
   }
@@ -61,7 +65,9 @@ export class FrameDecoder {
    * @throws {ProtocolError} `ERR_FRAME_TOO_LARGE` or `ERR_BAD_VARINT`; the decoder is then unusable.
    */
   push(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void): void {
-    if (this.#failed) throw new ProtocolError("ERR_TRUNCATED", "Cannot decode: the stream already failed");
+    if (this.#failed) {
+      throw new ProtocolError("ERR_TRUNCATED", "Cannot decode: the stream already failed");
+    }
     let pos = 0;
     if (this.#body !== null) pos = this.#fillBody(chunk, 0, onFrame);
     else if (this.#header !== null) {

@@ -71,7 +71,10 @@ export function readVarint(source: Uint8Array, offset: number, out: VarintRead):
     value += (byte & 0x7f) * scale;
     if (byte < 0x80) {
       if (i > 0 && byte === 0) {
-        throw new ProtocolError("ERR_BAD_VARINT", "Cannot decode varint: it has a redundant zero byte");
+        throw new ProtocolError(
+          "ERR_BAD_VARINT",
+          "Cannot decode varint: it has a redundant zero byte",
+        );
       }
       if (value > Number.MAX_SAFE_INTEGER) {
         throw new ProtocolError("ERR_BAD_VARINT", "Cannot decode varint: it is above 2^53 - 1");
