@@ -14,31 +14,13 @@
  * @module
  */
 
-import { type ClientOptions, GameSocketClient as CoreClient } from "./core/client.ts";
+import { setDefaultRuntime } from "./core/default_runtime.ts";
 import { autoRuntime } from "./runtime/auto.ts";
 
-/** A game-socket client on this runtime's sockets. */
-export const GameSocketClient: {
-  /** Connect to a server and complete the handshake. */
-  connect(url: string | URL, options?: ClientOptions): Promise<CoreClient>;
-} = {
-  /**
-   * Connect to a server and complete the handshake.
-   *
-   * @param url `tcp://host:port`.
-   * @param options Timeouts, limits, schemas.
-   * @returns The connected client.
-   */
-  connect(url: string | URL, options: ClientOptions = {}): Promise<CoreClient> {
-    return CoreClient.connect(url, { runtime: autoRuntime(), ...options });
-  },
-};
+setDefaultRuntime(autoRuntime());
 
-/** The type of a connected client. */
-export type GameSocketClient = CoreClient;
+export { GameSocketClient } from "./core/client.ts";
+export * from "./shared_exports.ts";
 export type { ClientEvents, ClientOptions, ClientState, TransportFactory } from "./core/client.ts";
 export { ClientNamespace } from "./core/client_namespace.ts";
 export type { ClientNamespaceEvents } from "./core/client_namespace.ts";
-export * from "./core/errors.ts";
-export type * from "./core/types.ts";
-export { defineSchema } from "./protocol/schema.ts";

@@ -15,13 +15,5 @@
  * @module
  */
 
-export { GameSocketServer } from "./server.ts";
-export type { BoundPorts, ServerListenOptions, ServerOptions } from "./server.ts";
-export { BroadcastOperator, DEFAULT_LIMITS, Namespace, ServerSocket } from "./server.ts";
-export { ClientNamespace, GameSocketClient } from "./client.ts";
-export type { ClientOptions } from "./client.ts";
-export * from "./core/errors.ts";
-export type * from "./core/types.ts";
-export type { Limits } from "./core/limits.ts";
-export { defineSchema } from "./protocol/schema.ts";
-export type { Schema } from "./protocol/schema.ts";
+export * from "./server.ts";
+export * from "./client.ts";

@@ -16,18 +16,16 @@
  * @module
  */
 
-import { GameSocketServer as CoreServer, type ServerOptions } from "./core/server.ts";
+import { setDefaultRuntime } from "./core/default_runtime.ts";
 import { autoRuntime } from "./runtime/auto.ts";
-import type { EventMap } from "./core/types.ts";
 
-/** A game-socket server on this runtime's sockets. See `core/server.ts` for the API. */
-export class GameSocketServer<E extends EventMap = EventMap> extends CoreServer<E> {
-  /** @param options Timers, limits, schemas. */
-  constructor(options: ServerOptions = {}) {
-    super({ runtime: autoRuntime(), ...options });
-  }
-}
+setDefaultRuntime(autoRuntime());
 
+export { GameSocketServer } from "./core/server.ts";
+export * from "./shared_exports.ts";
+export type { ServerContext } from "./core/server_context.ts";
+export type { ServerSession, SessionState } from "./core/session.ts";
+export type { RoomEvents, Rooms } from "./core/rooms.ts";
 export type {
   BoundPorts,
   ServerEvents,
@@ -42,6 +40,3 @@ export { BroadcastOperator } from "./core/broadcast.ts";
 export type { BroadcastTarget } from "./core/broadcast.ts";
 export { DEFAULT_LIMITS } from "./core/limits.ts";
 export type { Limits } from "./core/limits.ts";
-export * from "./core/errors.ts";
-export type * from "./core/types.ts";
-export { defineSchema } from "./protocol/schema.ts";

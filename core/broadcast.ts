@@ -39,6 +39,8 @@ export class BroadcastOperator<E extends EventMap = EventMap> {
   readonly #target: BroadcastTarget;
 
   /**
+   * Make an operator; users get one from `to()`, `except()` or `volatile`.
+   *
    * @param namespace Where to broadcast.
    * @param target Who to (everyone by default).
    */

@@ -17,6 +17,7 @@ import {
 } from "../protocol/types.ts";
 import type { Runtime, Transport, TransportHandlers } from "../runtime/types.ts";
 import { ClientNamespace } from "./client_namespace.ts";
+import { defaultRuntime } from "./default_runtime.ts";
 import { Emitter } from "./emitter.ts";
 import { type DisconnectReason, GameSocketError } from "./errors.ts";
 import { Heartbeat } from "./heartbeat.ts";
@@ -36,7 +37,7 @@ export interface ClientOptions {
   schemas?: Schema<never>[];
   /** Open the link yourself (tests, custom transports). */
   transport?: TransportFactory;
-  /** The runtime's sockets (set by the `client.ts` entry point). */
+  /** The runtime's sockets; defaults to the one the entry point installed. */
   runtime?: Runtime;
 }
 
@@ -198,6 +199,7 @@ export class GameSocketClient extends Emitter {
     else console.error(`game-socket client: unhandled error in ${where}:`, error);
   }
 
+  /** Handler errors go to the `error` event. */
   protected override onHandlerError(error: unknown, event: string): void {
     this.reportError(error, `handler of "${event}"`);
   }
@@ -244,10 +246,7 @@ export class GameSocketClient extends Emitter {
       close: (error) => this.#onTransportClose(error),
     };
     if (this.#options.transport) return this.#options.transport(this.url, handlers);
-    const runtime = this.#options.runtime;
-    if (!runtime) {
-      throw new TypeError("Cannot connect: no runtime; import from the client entry point");
-    }
+    const runtime = this.#options.runtime ?? defaultRuntime();
     if (this.url.protocol !== "tcp:") {
       throw new TypeError(
         `Cannot connect to ${this.url.href}: unsupported scheme ${this.url.protocol}`,

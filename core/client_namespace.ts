@@ -98,7 +98,9 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
 
   /** Listen to a server event, a library event, or a schema message. */
   on<K extends keyof ClientNamespaceEvents>(event: K, handler: ClientNamespaceEvents[K]): this;
+  /** Listen to an event (see the first signature). */
   on<K extends keyof L & string>(event: K, handler: EventHandler<L[K]>): this;
+  /** Listen to an event (see the first signature). */
   on<T>(schema: Schema<T>, handler: (value: T) => unknown): this;
   on(event: string | Schema<unknown>, handler: (...args: never[]) => unknown): this {
     if (typeof event === "string") this.addHandler(event, handler);
@@ -114,6 +116,7 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
 
   /** Listen to the next occurrence only. */
   once<K extends keyof ClientNamespaceEvents>(event: K, handler: ClientNamespaceEvents[K]): this;
+  /** Listen once to an event (see the first signature). */
   once<K extends keyof L & string>(event: K, handler: EventHandler<L[K]>): this;
   once(event: string, handler: (...args: never[]) => unknown): this {
     this.addOnceHandler(event, handler);
@@ -317,6 +320,7 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
     }
   }
 
+  /** Handler errors go to this namespace's `error` event, else the client's. */
   protected override onHandlerError(error: unknown, event: string): void {
     if (event !== "error" && this.hasListeners("error")) this.dispatch("error", error);
     else this.#client.reportError(error, `namespace ${this.name} handler of "${event}"`);

@@ -4,8 +4,9 @@
  * @module
  */
 
+/** Any event handler. */
 // deno-lint-ignore no-explicit-any
-type AnyHandler = (...args: any[]) => unknown;
+export type AnyHandler = (...args: any[]) => unknown;
 
 /**
  * Event emitter. A handler that throws (or returns a rejected promise) is

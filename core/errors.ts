@@ -64,6 +64,8 @@ export class GameSocketError extends Error {
   readonly code: GameSocketErrorCode;
 
   /**
+   * Make an error with a code.
+   *
    * @param code What went wrong.
    * @param message What went wrong, for people.
    * @param options The cause, if any.

@@ -76,6 +76,7 @@ export class Namespace<E extends EventMap = EventMap> extends Emitter {
 
   /** Listen to a namespace event, or to a schema message from any socket of the namespace. */
   on<K extends keyof NamespaceEvents>(event: K, handler: NamespaceEvents[K]): this;
+  /** Listen to an event (see the first signature). */
   on<T>(schema: Schema<T>, handler: (value: T, socket: ServerSocket) => unknown): this;
   on(event: string | Schema<unknown>, handler: (...args: never[]) => unknown): this {
     if (typeof event === "string") this.addHandler(event, handler);

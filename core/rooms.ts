@@ -24,7 +24,11 @@ export class Rooms {
   readonly sids: Map<string, Set<string>> = new Map();
   readonly #events: RoomEvents;
 
-  /** @param events Lifecycle callbacks. */
+  /**
+   * Make an empty index.
+   *
+   * @param events Lifecycle callbacks.
+   */
   constructor(events: RoomEvents) {
     this.#events = events;
   }

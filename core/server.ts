@@ -7,6 +7,7 @@
 import type { Schema } from "../protocol/schema.ts";
 import { SchemaRegistry } from "../protocol/schema_registry.ts";
 import type { Listener, Runtime, Transport, TransportHandlers } from "../runtime/types.ts";
+import { defaultRuntime } from "./default_runtime.ts";
 import { Emitter } from "./emitter.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
 import { Namespace } from "./namespace.ts";
@@ -26,7 +27,7 @@ export interface ServerOptions {
   limits?: Partial<Limits>;
   /** Schemas to register up front (they are also registered by `on`/`send`). */
   schemas?: Schema<never>[];
-  /** The runtime's sockets (set by the `server.ts` entry point). */
+  /** The runtime's sockets; defaults to the one the entry point installed. */
   runtime?: Runtime;
 }
 
@@ -82,7 +83,11 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
   readonly #context: ServerContext;
   #closing = false;
 
-  /** @param options Timers, limits, schemas. */
+  /**
+   * Make a server; it listens once `listen()` is called.
+   *
+   * @param options Timers, limits, schemas.
+   */
   constructor(options: ServerOptions = {}) {
     super();
     this.limits = resolveLimits({
@@ -224,12 +229,7 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
   }
 
   #requireRuntime(): Runtime {
-    if (!this.#runtime) {
-      throw new TypeError(
-        "Cannot listen: no runtime; import GameSocketServer from the package's server entry point",
-      );
-    }
-    return this.#runtime;
+    return this.#runtime ?? defaultRuntime();
   }
 }
 

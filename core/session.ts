@@ -40,6 +40,8 @@ export class ServerSession {
   readonly #connecting = new Set<string>();
 
   /**
+   * Start a session for an accepted link; the handshake timer starts now.
+   *
    * @param ctx The server this session belongs to.
    * @param transport The accepted link.
    */

@@ -104,7 +104,9 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
     event: K,
     handler: ServerSocketReservedEvents[K],
   ): this;
+  /** Listen to an event (see the first signature). */
   on<K extends keyof L & string>(event: K, handler: EventHandler<L[K]>): this;
+  /** Listen to an event (see the first signature). */
   on<T>(schema: Schema<T>, handler: (value: T) => unknown): this;
   on(event: string | Schema<unknown>, handler: (...args: never[]) => unknown): this {
     if (typeof event === "string") this.addHandler(event, handler);
@@ -117,6 +119,7 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
     event: K,
     handler: ServerSocketReservedEvents[K],
   ): this;
+  /** Listen once to an event (see the first signature). */
   once<K extends keyof L & string>(event: K, handler: EventHandler<L[K]>): this;
   once(event: string, handler: (...args: never[]) => unknown): this {
     this.addOnceHandler(event, handler);
