@@ -36,10 +36,11 @@ export class FrameDecoder {
   readonly #maxFrameSize: number;
   /** Bytes of an unfinished length prefix (at most 8). */
   #header: Uint8Array | null = null;
-  /** Body of a frame that spans chunks, and how much of it is filled. */
+  /** Body of a frame that spans chunks (grown as bytes arrive), its declared length, and fill. */
   #body: Uint8Array | null = null;
+  #length = 0;
   #filled = 0;
-  #failed = false;
+  #failure: ProtocolError | null = null;
   readonly #varint: VarintRead = { value: 0, end: 0 };
 
   /**
@@ -56,6 +57,11 @@ export class FrameDecoder {
     return (this.#header?.length ?? 0) + this.#filled;
   }
 
+  /** True between the first byte of a frame and its last (a stream that ends now is truncated). */
+  get inFrame(): boolean {
+    return this.#header !== null || this.#body !== null;
+  }
+
   /**
    * Feed bytes. Calls `onFrame` for each whole frame, in order. The frame may
    * be a view into `chunk`; copy it if you keep it after `onFrame` returns.
@@ -65,9 +71,7 @@ export class FrameDecoder {
    * @throws {ProtocolError} `ERR_FRAME_TOO_LARGE` or `ERR_BAD_VARINT`; the decoder is then unusable.
    */
   push(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void): void {
-    if (this.#failed) {
-      throw new ProtocolError("ERR_TRUNCATED", "Cannot decode: the stream already failed");
-    }
+    if (this.#failure) throw this.#failure;
     let pos = 0;
     if (this.#body !== null) pos = this.#fillBody(chunk, 0, onFrame);
     else if (this.#header !== null) {
@@ -104,7 +108,7 @@ export class FrameDecoder {
       }
       return v;
     } catch (error) {
-      this.#failed = true;
+      this.#failure = error as ProtocolError;
       throw error;
     }
   }
@@ -119,17 +123,27 @@ export class FrameDecoder {
       onFrame(chunk.subarray(pos, pos + length));
       return pos + length;
     }
-    this.#body = new Uint8Array(length);
+    // Grow the buffer with the bytes that arrive instead of trusting the declared
+    // length: a peer that announces 64 KiB and sends 1 byte holds 4 KiB, not 64.
+    this.#body = new Uint8Array(Math.min(length, Math.max(4096, 2 * (chunk.length - pos))));
+    this.#length = length;
     this.#filled = 0;
     return this.#fillBody(chunk, pos, onFrame);
   }
 
   #fillBody(chunk: Uint8Array, pos: number, onFrame: (frame: Uint8Array) => void): number {
-    const body = this.#body!;
-    const take = Math.min(body.length - this.#filled, chunk.length - pos);
+    const take = Math.min(this.#length - this.#filled, chunk.length - pos);
+    let body = this.#body!;
+    if (this.#filled + take > body.length) {
+      const grown = new Uint8Array(
+        Math.min(this.#length, Math.max(2 * body.length, this.#filled + take)),
+      );
+      grown.set(body.subarray(0, this.#filled));
+      this.#body = body = grown;
+    }
     body.set(chunk.subarray(pos, pos + take), this.#filled);
     this.#filled += take;
-    if (this.#filled < body.length) return chunk.length;
+    if (this.#filled < this.#length) return chunk.length;
     this.#body = null;
     this.#filled = 0;
     onFrame(body);
