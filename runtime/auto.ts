@@ -11,8 +11,11 @@
 import * as bun from "./bun.ts";
 import * as deno from "./deno.ts";
 import * as node from "./node.ts";
+import * as udpBun from "./udp_bun.ts";
+import * as udpNode from "./udp_node.ts";
 import type {
   AcceptHandler,
+  BindUdpFn,
   ConnectFn,
   ConnectOptions,
   Listener,
@@ -21,6 +24,7 @@ import type {
   Runtime,
   Transport,
   TransportHandlers,
+  UdpSocket,
 } from "./types.ts";
 
 export type * from "./types.ts";
@@ -82,12 +86,23 @@ export function connectTcp(
 }
 
 /**
+ * Bind a UDP socket with this runtime's native API: `Bun.udpSocket` on Bun,
+ * `node:dgram` on Node and Deno (no `--unstable-net` flag needed).
+ *
+ * @param options Port (0 for any free one) and address.
+ * @param onDatagram Called for each datagram received.
+ * @returns The bound socket.
+ */
+export const bindUdp: BindUdpFn = (options, onDatagram): Promise<UdpSocket> =>
+  (runtimeName() === "bun" ? udpBun : udpNode).bindUdp(options, onDatagram);
+
+/**
  * This runtime's sockets, as the core uses them.
  *
- * @returns The runtime's name and its TCP listen and connect.
+ * @returns The runtime's name, its TCP listen and connect, and its UDP bind.
  */
 export function autoRuntime(): Runtime {
-  return { name: runtimeName(), listenTcp, connectTcp };
+  return { name: runtimeName(), listenTcp, connectTcp, bindUdp };
 }
 
 function pick(): { listen: ListenFn; connect: ConnectFn } {

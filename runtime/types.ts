@@ -93,6 +93,43 @@ export type ConnectFn = (
   handlers: TransportHandlers,
 ) => Promise<Transport>;
 
+/** Options of {@linkcode BindUdpFn}. */
+export interface UdpBindOptions {
+  /** Port, 0 for any free port. */
+  port: number;
+  /** Address to bind ("127.0.0.1", "0.0.0.0", "::"...); an IPv6 address makes an IPv6 socket. */
+  hostname: string;
+}
+
+/**
+ * Called for each datagram received. `bytes` is only valid during the call;
+ * `address` is the sender's IP (an IPv4-mapped IPv6 address is given as IPv4).
+ */
+export type DatagramHandler = (bytes: Uint8Array, port: number, address: string) => void;
+
+/** A bound UDP socket. */
+export interface UdpSocket {
+  /** The bound port (useful when 0 was asked). */
+  readonly port: number;
+  /**
+   * Send one datagram. The socket takes the bytes: the caller must not change
+   * them afterwards. Never throws: errors (unreachable host, closed socket)
+   * drop the datagram.
+   *
+   * @returns False when the datagram was dropped at once (socket closed, or the
+   *   runtime's send queue is full).
+   */
+  send(bytes: Uint8Array, port: number, address: string): boolean;
+  /** Stop receiving and release the port. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/** Bind a UDP socket; `onDatagram` is called for every datagram it receives. */
+export type BindUdpFn = (
+  options: UdpBindOptions,
+  onDatagram: DatagramHandler,
+) => Promise<UdpSocket>;
+
 /** The sockets of one runtime, as the core uses them. `runtime/auto.ts` picks one. */
 export interface Runtime {
   /** "deno", "bun", "node" or "memory". */
@@ -101,4 +138,6 @@ export interface Runtime {
   listenTcp: ListenFn;
   /** Open a TCP connection. */
   connectTcp: ConnectFn;
+  /** Bind a UDP socket (absent where the runtime has no UDP, e.g. the memory runtime). */
+  bindUdp?: BindUdpFn;
 }
