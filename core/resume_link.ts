@@ -1,0 +1,166 @@
+/**
+ * The link of a resumable session: a {@linkcode Transport} facade over the
+ * current connection that numbers what goes out, counts what comes in, and
+ * survives the connection (see `replay.ts`).
+ *
+ * @module
+ */
+
+import { encodePacket } from "../protocol/packet.ts";
+import { PacketKind } from "../protocol/types.ts";
+import type { Transport, TransportKind } from "../runtime/types.ts";
+import { isCounted, ReplayBuffer, type ReplayResult } from "./replay.ts";
+
+/** A `received` packet goes to the peer after this many counted frames (and at each heartbeat). */
+export const ACK_EVERY = 64;
+
+/**
+ * Numbers frames at the one place they reach the stream transport, so what is
+ * counted is exactly what the peer can receive, whatever queues, holds or
+ * drops frames above it. Frames sent by another route (UDP) are not counted.
+ *
+ * While detached (no transport) reliable frames go to the replay buffer only,
+ * and volatile ones are dropped without a number.
+ */
+export class ResumeLink implements Transport {
+  /** Reliable frames not yet acknowledged by the peer. */
+  readonly replay: ReplayBuffer;
+  /** Whether frames are numbered and counted at all (resume on). */
+  enabled: boolean;
+  #transport: Transport | undefined;
+  #last: Transport;
+  #reliable: Uint8Array | undefined;
+  #received = 0;
+  #told = 0;
+
+  /**
+   * @param transport The first connection.
+   * @param enabled Number and count frames (false when resume is off).
+   * @param maxFrames Replay buffer bound, in frames.
+   * @param maxBytes Replay buffer bound, in bytes.
+   */
+  constructor(transport: Transport, enabled: boolean, maxFrames: number, maxBytes: number) {
+    this.#transport = this.#last = transport;
+    this.enabled = enabled;
+    this.replay = new ReplayBuffer(maxFrames, maxBytes);
+  }
+
+  /** The kind of the current (or last) connection. */
+  get kind(): TransportKind {
+    return this.#last.kind;
+  }
+
+  /** The peer's address on the current (or last) connection. */
+  get remoteAddress(): string {
+    return this.#last.remoteAddress;
+  }
+
+  /** The peer's port on the current (or last) connection. */
+  get remotePort(): number {
+    return this.#last.remotePort;
+  }
+
+  /** Bytes queued on the current connection (0 while detached). */
+  get bufferedAmount(): number {
+    return this.#transport?.bufferedAmount ?? 0;
+  }
+
+  /** The current connection, undefined while detached. */
+  get transport(): Transport | undefined {
+    return this.#transport;
+  }
+
+  /** Counted frames received from the peer in this session. */
+  get received(): number {
+    return this.#received;
+  }
+
+  /**
+   * Mark `frame` as reliable for the next `send` of that very array (identity,
+   * not content: frames released later by a queue above are volatile).
+   *
+   * @param frame The frame about to be sent, or undefined to clear the mark.
+   */
+  expect(frame: Uint8Array | undefined): void {
+    this.#reliable = frame;
+  }
+
+  /**
+   * Number (and keep, when reliable) a counted frame, then write it to the
+   * current connection if there is one.
+   *
+   * @param frame Encoded packet; never changed afterwards when reliable.
+   */
+  send(frame: Uint8Array): void {
+    const transport = this.#transport;
+    if (this.enabled && isCounted(frame)) {
+      if (frame === this.#reliable) this.replay.record(frame, true);
+      else if (!transport) return; // volatile while detached: never on any link
+      else this.replay.record(frame, false);
+    }
+    transport?.send(frame);
+  }
+
+  /** Close the current connection. */
+  close(): void {
+    this.#transport?.close();
+  }
+
+  /**
+   * Count a frame received on the current connection.
+   *
+   * @returns True when a `received` packet is due (see {@linkcode ResumeLink.ackFrame}).
+   */
+  count(frame: Uint8Array): boolean {
+    if (!this.enabled || !isCounted(frame)) return false;
+    return ++this.#received - this.#told >= ACK_EVERY;
+  }
+
+  /** A `received` packet to send when the count moved since the last one, else undefined. */
+  ackFrame(): Uint8Array | undefined {
+    if (!this.enabled || this.#received === this.#told || !this.#transport) return undefined;
+    this.#told = this.#received;
+    return encodePacket({ kind: PacketKind.Received, count: this.#received });
+  }
+
+  /** The connection is gone: keep numbering into the replay buffer only. */
+  detach(): void {
+    this.#transport = undefined;
+  }
+
+  /**
+   * Check that the frames the peer lacks can be replayed (nothing changes).
+   *
+   * @param peerReceived Frames the peer says it has.
+   */
+  check(peerReceived: number): ReplayResult {
+    return this.replay.after(peerReceived);
+  }
+
+  /**
+   * Take a new connection and write the frames the peer lacks on it, then
+   * renumber (see {@linkcode ReplayBuffer.rebase}). Call after `check` said
+   * the frames are there, and after writing the welcome.
+   *
+   * @param transport The new connection.
+   * @param frames What `check(peerReceived)` returned.
+   * @param peerReceived Frames the peer says it has.
+   */
+  resume(transport: Transport, frames: Uint8Array[], peerReceived: number): void {
+    this.#transport = this.#last = transport;
+    for (const frame of frames) transport.send(frame);
+    this.replay.rebase(peerReceived);
+    this.#told = this.#received;
+  }
+
+  /**
+   * Take a new connection for a fresh session: numbering starts again.
+   *
+   * @param transport The new connection.
+   */
+  restart(transport: Transport): void {
+    this.#transport = this.#last = transport;
+    this.replay.clear();
+    this.#received = this.#told = 0;
+  }
+}

@@ -1,0 +1,180 @@
+// ReplayBuffer and ResumeLink: numbering, acknowledgement, bounds, replay and renumbering.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { isCounted, ReplayBuffer } from "../core/replay.ts";
+import { ACK_EVERY, ResumeLink } from "../core/resume_link.ts";
+import { decodePacket, encodePacket } from "../protocol/packet.ts";
+import { PacketKind } from "../protocol/types.ts";
+import type { Transport, TransportKind } from "../runtime/types.ts";
+
+const event = (n: number) =>
+  encodePacket({
+    kind: PacketKind.Event,
+    nsp: 0,
+    name: "n",
+    ackId: 0,
+    payload: { type: "json", value: n },
+  });
+const valueOf = (frame: Uint8Array) => {
+  const packet = decodePacket(frame);
+  assert.equal(packet.kind, PacketKind.Event);
+  return packet.kind === PacketKind.Event && packet.payload.type === "json"
+    ? packet.payload.value
+    : -1;
+};
+
+/** A transport that records what it is given (the ResumeLink is what is under test). */
+class Sink implements Transport {
+  readonly kind: TransportKind = "memory";
+  readonly remoteAddress = "";
+  readonly remotePort = 0;
+  readonly bufferedAmount = 0;
+  readonly sent: Uint8Array[] = [];
+  closed = false;
+  send(frame: Uint8Array): void {
+    this.sent.push(frame);
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+describe("isCounted()", () => {
+  it("counts every kind but hello, welcome, ping, pong and received", () => {
+    const uncounted = [0x01, 0x02, 0x09, 0x0a, 0x0e];
+    for (let kind = 0; kind < 256; kind++) {
+      assert.equal(isCounted(new Uint8Array([kind])), !uncounted.includes(kind), `kind ${kind}`);
+    }
+  });
+});
+
+describe("ReplayBuffer", () => {
+  it("numbers every frame, keeps the reliable ones, forgets what is acknowledged", () => {
+    const buffer = new ReplayBuffer(100, 1 << 20);
+    for (let i = 1; i <= 10; i++) assert.equal(buffer.record(event(i), i % 2 === 1), i);
+    assert.equal(buffer.sent, 10);
+    assert.equal(buffer.frames, 5);
+    assert.deepEqual((buffer.after(0) as Uint8Array[]).map(valueOf), [1, 3, 5, 7, 9]);
+    assert.equal(buffer.acknowledge(4), true);
+    assert.equal(buffer.acked, 4);
+    assert.deepEqual((buffer.after(4) as Uint8Array[]).map(valueOf), [5, 7, 9]);
+    assert.deepEqual((buffer.after(7) as Uint8Array[]).map(valueOf), [9]);
+    assert.equal(buffer.acknowledge(11), false, "more than was sent");
+    assert.equal(buffer.after(11), "invalid");
+    assert.equal(buffer.after(3), "invalid", "below what the peer already acknowledged");
+    assert.equal(buffer.acknowledge(10), true);
+    assert.equal(buffer.frames, 0);
+    assert.equal(buffer.bytes, 0);
+  });
+
+  it("keeps frames by reference (a broadcast's bytes are not copied)", () => {
+    const buffer = new ReplayBuffer(10, 1 << 20);
+    const frame = event(1);
+    buffer.record(frame, true);
+    assert.equal((buffer.after(0) as Uint8Array[])[0], frame);
+  });
+
+  it("evicts the oldest frames past its bounds and reports overflowed when the peer lacks one", () => {
+    const buffer = new ReplayBuffer(3, 1 << 20);
+    for (let i = 1; i <= 5; i++) buffer.record(event(i), true);
+    assert.equal(buffer.frames, 3);
+    assert.equal(buffer.overflowed, true);
+    assert.equal(buffer.after(0), "overflowed");
+    assert.equal(buffer.after(1), "overflowed");
+    assert.deepEqual((buffer.after(2) as Uint8Array[]).map(valueOf), [3, 4, 5]);
+    buffer.acknowledge(2);
+    assert.equal(buffer.overflowed, false);
+    const bytes = new ReplayBuffer(100, event(1).length * 2);
+    for (let i = 1; i <= 4; i++) bytes.record(event(i), true);
+    assert.equal(bytes.frames, 2);
+    assert.ok(bytes.bytes <= bytes.maxBytes);
+    assert.equal(bytes.hasRoom(event(5).length), false);
+  });
+
+  it("rebase() renumbers after a replay so the skipped volatile frames are forgotten", () => {
+    const buffer = new ReplayBuffer(100, 1 << 20);
+    buffer.record(event(1), true); // 1
+    buffer.record(event(2), false); // 2, volatile, lost with the link
+    buffer.record(event(3), true); // 3
+    // The peer got frame 1 only; frame 3 is replayed and becomes its frame 2.
+    assert.deepEqual((buffer.after(1) as Uint8Array[]).map(valueOf), [3]);
+    buffer.rebase(1);
+    assert.equal(buffer.sent, 2);
+    assert.equal(buffer.record(event(4), true), 3);
+    assert.deepEqual((buffer.after(2) as Uint8Array[]).map(valueOf), [4]);
+    assert.equal(buffer.acknowledge(3), true);
+    assert.equal(buffer.frames, 0);
+  });
+
+  it("compacts its arrays on long runs without losing order", () => {
+    const buffer = new ReplayBuffer(100_000, 1 << 30);
+    let acked = 0;
+    for (let i = 1; i <= 20_000; i++) {
+      buffer.record(event(i), true);
+      if (i % 700 === 0) buffer.acknowledge(acked = i - 50);
+    }
+    const rest = (buffer.after(acked) as Uint8Array[]).map(valueOf);
+    assert.equal(rest.length, 20_000 - acked);
+    rest.forEach((value, i) => assert.equal(value, acked + 1 + i));
+  });
+});
+
+describe("ResumeLink", () => {
+  it("numbers what reaches the transport: reliable kept, volatile numbered only, control not counted", () => {
+    const sink = new Sink();
+    const link = new ResumeLink(sink, true, 100, 1 << 20);
+    const reliable = event(1);
+    link.expect(reliable);
+    link.send(reliable);
+    link.expect(undefined);
+    link.send(event(2)); // not marked: volatile
+    link.send(encodePacket({ kind: PacketKind.Ping, time: 1 }));
+    assert.equal(sink.sent.length, 3);
+    assert.equal(link.replay.sent, 2);
+    assert.equal(link.replay.frames, 1);
+  });
+
+  it("while detached keeps reliable frames only and writes nothing", () => {
+    const sink = new Sink();
+    const link = new ResumeLink(sink, true, 100, 1 << 20);
+    link.detach();
+    assert.equal(link.transport, undefined);
+    const reliable = event(1);
+    link.expect(reliable);
+    link.send(reliable);
+    link.expect(undefined);
+    link.send(event(2));
+    assert.equal(sink.sent.length, 0);
+    assert.equal(link.replay.sent, 1, "a volatile frame sent while detached takes no number");
+    const next = new Sink();
+    const frames = link.check(0);
+    assert.ok(Array.isArray(frames));
+    link.resume(next, frames, 0);
+    assert.deepEqual(next.sent.map(valueOf), [1]);
+    assert.equal(link.transport, next);
+  });
+
+  it("counts frames received and asks for an ack every ACK_EVERY frames", () => {
+    const link = new ResumeLink(new Sink(), true, 100, 1 << 20);
+    let due = 0;
+    for (let i = 1; i <= ACK_EVERY * 2; i++) if (link.count(event(i))) due++;
+    assert.equal(link.count(encodePacket({ kind: PacketKind.Pong, time: 1 })), false);
+    assert.equal(link.received, ACK_EVERY * 2);
+    assert.ok(due >= 1);
+    const ack = decodePacket(link.ackFrame()!);
+    assert.deepEqual(ack, { kind: PacketKind.Received, count: ACK_EVERY * 2 });
+    assert.equal(link.ackFrame(), undefined, "nothing new to acknowledge");
+  });
+
+  it("does nothing when resume is off", () => {
+    const sink = new Sink();
+    const link = new ResumeLink(sink, false, 100, 1 << 20);
+    const frame = event(1);
+    link.expect(frame);
+    link.send(frame);
+    assert.equal(link.replay.sent, 0);
+    assert.equal(link.count(frame), false);
+    assert.equal(link.ackFrame(), undefined);
+    assert.equal(sink.sent.length, 1);
+  });
+});
