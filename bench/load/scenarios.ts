@@ -1,0 +1,243 @@
+/**
+ * The timed scenarios, written once against {@linkcode BenchClient}. Every
+ * loop is bounded by a count and by a deadline.
+ *
+ * @module
+ */
+
+import { type BenchClient, type ClientKind, connectClient } from "./clients.ts";
+
+/** Throw when a deadline has passed. */
+function check(deadline: number, what: string): void {
+  if (performance.now() > deadline) throw new Error(`Timed out: ${what}`);
+}
+
+/**
+ * Open `n` connections, `concurrency` at a time.
+ *
+ * @returns The clients, in no particular order.
+ */
+export async function connectMany(
+  kind: ClientKind,
+  url: string,
+  n: number,
+  timeoutMs: number,
+  concurrency = 64,
+): Promise<BenchClient[]> {
+  const deadline = performance.now() + timeoutMs;
+  const clients: BenchClient[] = [];
+  let next = 0;
+  let timedOut = false;
+  const worker = async () => {
+    while (next < n) {
+      check(deadline, `connecting ${n} clients (${clients.length} so far)`);
+      next++;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`Timed out: connecting client ${clients.length + 1} of ${n}`)),
+          Math.max(0, deadline - performance.now()),
+        );
+      });
+      const connecting = connectClient(kind, url);
+      // A connection that completes after the deadline is closed, not leaked.
+      connecting.then((c) => timedOut && c.close(), () => {});
+      try {
+        clients.push(await Promise.race([connecting, late]));
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+  } catch (error) {
+    timedOut = true;
+    for (const c of clients) c.close();
+    throw error;
+  }
+  return clients;
+}
+
+/** Resolve when `done()` is true, polling; reject at the deadline. */
+async function until(done: () => boolean, deadline: number, what: () => string): Promise<void> {
+  while (!done()) {
+    if (performance.now() > deadline) throw new Error(`Timed out: ${what()}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** Result of {@linkcode echoLatency}, in microseconds. */
+export interface EchoResult {
+  roundTrips: number;
+  p50Us: number;
+  p99Us: number;
+  meanUs: number;
+}
+
+/**
+ * One client, one message in flight: send, wait for the echo, repeat.
+ *
+ * @param roundTrips Measured round trips (after `warmup` unmeasured ones).
+ */
+export async function echoLatency(
+  kind: ClientKind,
+  url: string,
+  roundTrips: number,
+  warmup: number,
+  timeoutMs: number,
+): Promise<EchoResult> {
+  const deadline = performance.now() + timeoutMs;
+  const [client] = await connectMany(kind, url, 1, timeoutMs);
+  const times = new Float64Array(roundTrips);
+  const total = warmup + roundTrips;
+  let i = 0;
+  let sentAt = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      client!.onMove = () => {
+        const t = performance.now();
+        if (i >= warmup) times[i - warmup] = t - sentAt;
+        if (++i === total) return resolve();
+        if (t > deadline) return reject(new Error(`Timed out: echo after ${i} round trips`));
+        sentAt = performance.now();
+        client!.echo();
+      };
+      sentAt = performance.now();
+      client!.echo();
+      setTimeout(() => reject(new Error(`Timed out: echo after ${i} round trips`)), timeoutMs)
+        .unref?.();
+    });
+  } finally {
+    client!.close();
+  }
+  times.sort();
+  const at = (q: number) => times[Math.min(roundTrips - 1, Math.floor(q * roundTrips))]! * 1000;
+  return {
+    roundTrips,
+    p50Us: Math.round(at(0.5)),
+    p99Us: Math.round(at(0.99)),
+    meanUs: Math.round(times.reduce((a, b) => a + b, 0) / roundTrips * 1000),
+  };
+}
+
+/** Result of {@linkcode throughput}. */
+export interface ThroughputResult {
+  clients: number;
+  seconds: number;
+  /** Echoed messages received per second, all clients together. */
+  msgsPerSec: number;
+}
+
+/**
+ * `clients` connections, each keeping `window` messages in flight: every echo
+ * received sends the next message. Counts echoes over `seconds`, after a
+ * short warm-up.
+ */
+export async function throughput(
+  kind: ClientKind,
+  url: string,
+  clients: number,
+  seconds: number,
+  window: number,
+  timeoutMs: number,
+): Promise<ThroughputResult> {
+  const all = await connectMany(kind, url, clients, timeoutMs);
+  let received = 0;
+  let running = true;
+  let inFlight = 0;
+  for (const c of all) {
+    c.onMove = () => {
+      received++;
+      inFlight--;
+      if (running) c.echo(), inFlight++;
+    };
+  }
+  try {
+    for (const c of all) for (let i = 0; i < window; i++) c.echo(), inFlight++;
+    await new Promise((r) => setTimeout(r, Math.min(500, seconds * 200)));
+    const start = performance.now();
+    const from = received;
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const elapsed = (performance.now() - start) / 1000;
+    const count = received - from;
+    running = false;
+    // Let the pipeline drain so the server is idle for the next scenario.
+    await until(() => inFlight <= 0, performance.now() + 10_000, () => `${inFlight} in flight`)
+      .catch(() => {});
+    return { clients, seconds: elapsed, msgsPerSec: Math.round(count / elapsed) };
+  } finally {
+    running = false;
+    for (const c of all) c.close();
+  }
+}
+
+/** Result of {@linkcode fanout}. */
+export interface FanoutResult {
+  members: number;
+  messages: number;
+  ms: number;
+  /** Messages delivered to room members per second. */
+  deliveriesPerSec: number;
+}
+
+/**
+ * `members` clients join the room; one more client (not a member) sends
+ * `messages` updates that the server relays to the room, keeping at most
+ * `window` messages ahead of the deliveries.
+ */
+export async function fanout(
+  kind: ClientKind,
+  url: string,
+  members: number,
+  messages: number,
+  window: number,
+  timeoutMs: number,
+): Promise<FanoutResult> {
+  const deadline = performance.now() + timeoutMs;
+  const room = await connectMany(kind, url, members, timeoutMs);
+  const senders = await connectMany(kind, url, 1, timeoutMs);
+  const sender = senders[0]!;
+  try {
+    await Promise.all(room.map((c) => c.join()));
+    const target = members * messages;
+    let delivered = 0;
+    let sent = 0;
+    const pump = () => {
+      while (sent < messages && sent - Math.floor(delivered / members) < window) {
+        sent++;
+        sender.relay();
+      }
+    };
+    let finished: () => void = () => {};
+    const done = new Promise<void>((resolve) => finished = resolve);
+    for (const c of room) {
+      c.onMove = () => {
+        if (++delivered === target) finished();
+        else if (sent < messages) pump();
+      };
+    }
+    const start = performance.now();
+    pump();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      done,
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`Timed out: fan-out at ${delivered}/${target}`)),
+          Math.max(0, deadline - performance.now()),
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+    const ms = performance.now() - start;
+    return {
+      members,
+      messages,
+      ms: Math.round(ms),
+      deliveriesPerSec: Math.round(target / ms * 1000),
+    };
+  } finally {
+    for (const c of room) c.close();
+    sender.close();
+  }
+}
