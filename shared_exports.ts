@@ -24,6 +24,18 @@ export type {
   TransportHandlers,
   TransportKind,
 } from "./runtime/types.ts";
+export type {
+  HttpServerLike,
+  WsAttachFn,
+  WsConnectFn,
+  WsConnectOptions,
+  WsFetchHandler,
+  WsHandlerFn,
+  WsHandlerOptions,
+  WsListenFn,
+  WsListenOptions,
+  WsMountOptions,
+} from "./runtime/types.ts";
 export { defineSchema } from "./protocol/schema.ts";
 export type {
   FieldOptions,

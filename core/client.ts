@@ -22,6 +22,7 @@ import { Emitter } from "./emitter.ts";
 import { type DisconnectReason, GameSocketError } from "./errors.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
+import { openLink } from "./open_link.ts";
 import type { EventMap } from "./types.ts";
 
 /** Opens a transport to a URL; the default uses the runtime's sockets. */
@@ -247,16 +248,8 @@ export class GameSocketClient extends Emitter {
     };
     if (this.#options.transport) return this.#options.transport(this.url, handlers);
     const runtime = this.#options.runtime ?? defaultRuntime();
-    if (this.url.protocol !== "tcp:") {
-      throw new TypeError(
-        `Cannot connect to ${this.url.href}: unsupported scheme ${this.url.protocol}`,
-      );
-    }
-    return runtime.connectTcp({
-      hostname: this.url.hostname.replace(/^\[|\]$/g, ""),
-      port: Number(this.url.port),
-      maxFrameSize: this.#options.maxFrameSize ?? DEFAULT_LIMITS.maxFrameSize,
-    }, handlers);
+    const maxFrameSize = this.#options.maxFrameSize ?? DEFAULT_LIMITS.maxFrameSize;
+    return openLink(runtime, this.url, maxFrameSize, handlers); // tcp://, ws://, wss://
   }
 
   #onWelcome(welcome: WelcomePacket): void {

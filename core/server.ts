@@ -6,13 +6,21 @@
 
 import type { Schema } from "../protocol/schema.ts";
 import { SchemaRegistry } from "../protocol/schema_registry.ts";
-import type { Listener, Runtime, Transport, TransportHandlers } from "../runtime/types.ts";
+import type {
+  HttpServerLike,
+  Listener,
+  Runtime,
+  Transport,
+  TransportHandlers,
+  WsFetchHandler,
+} from "../runtime/types.ts";
 import { defaultRuntime } from "./default_runtime.ts";
 import { Emitter } from "./emitter.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
 import { Namespace } from "./namespace.ts";
 import type { ServerContext } from "./server_context.ts";
 import { ServerSession } from "./session.ts";
+import { attachWs, type ServerHandlerOptions, wsFetchHandler } from "./ws_mount.ts";
 import type { EventMap } from "./types.ts";
 
 /** Options of {@linkcode GameSocketServer}. */
@@ -35,6 +43,8 @@ export interface ServerOptions {
 export interface ServerListenOptions {
   /** TCP port. */
   tcp?: number;
+  /** WebSocket port (one frame per binary message; any path). */
+  ws?: number;
   /** Host to bind. @default "127.0.0.1" */
   hostname?: string;
 }
@@ -43,6 +53,8 @@ export interface ServerListenOptions {
 export interface BoundPorts {
   /** TCP port, when listening on TCP. */
   tcp?: number;
+  /** WebSocket port, when listening on WebSocket. */
+  ws?: number;
 }
 
 /** Handlers of the events the server emits. */
@@ -167,7 +179,48 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
       this.#listeners.push(listener);
       ports.tcp = listener.port;
     }
+    if (options.ws !== undefined) {
+      if (!runtime.listenWs) {
+        throw new TypeError(`Cannot listen on WebSocket: not on ${runtime.name}`);
+      }
+      const listener = await runtime.listenWs(
+        { port: options.ws, hostname, maxFrameSize: this.limits.maxFrameSize },
+        (transport) => this.accept(transport),
+      );
+      this.#listeners.push(listener);
+      ports.ws = listener.port;
+    }
     return ports;
+  }
+
+  /**
+   * Serve WebSocket connections at `path` of an existing `node:http(s)` server
+   * (Node, Deno, Bun), so the page and the socket share one port:
+   * `server.attach(http, { path: "/ws" })`. Other upgrade paths are left alone.
+   *
+   * @param httpServer A `node:http` server, listening or not.
+   * @param options The socket's path. @default { path: "/" }
+   */
+  attach(httpServer: HttpServerLike, options: { path?: string } = {}): void {
+    const accept = (transport: Transport) => this.accept(transport);
+    const path = options.path ?? "/";
+    const runtime = this.#requireRuntime();
+    this.#listeners.push(attachWs(runtime, httpServer, path, this.limits.maxFrameSize, accept));
+  }
+
+  /**
+   * A fetch-style WebSocket endpoint for `Deno.serve({ port }, h.fetch)` and
+   * `Bun.serve({ port, ...h })`: upgrades at `path`, other requests go to `fallback`.
+   *
+   * @param options Path (default "/") and the handler of other requests (default 404).
+   * @returns `{ fetch, websocket }`.
+   */
+  handler(options: ServerHandlerOptions = {}): WsFetchHandler {
+    const accept = (transport: Transport) => this.accept(transport);
+    const runtime = this.#requireRuntime();
+    const mount = wsFetchHandler(runtime, options, this.limits.maxFrameSize, accept);
+    this.#listeners.push(mount.listener);
+    return mount.handler;
   }
 
   /**

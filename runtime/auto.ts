@@ -13,6 +13,10 @@ import * as deno from "./deno.ts";
 import * as node from "./node.ts";
 import * as udpBun from "./udp_bun.ts";
 import * as udpNode from "./udp_node.ts";
+import * as wsBun from "./ws_bun.ts";
+import { connectWebSocket, type WebSocketConstructor } from "./ws_client.ts";
+import * as wsDeno from "./ws_deno.ts";
+import * as wsNode from "./ws_node.ts";
 import type {
   AcceptHandler,
   BindUdpFn,
@@ -25,6 +29,10 @@ import type {
   Transport,
   TransportHandlers,
   UdpSocket,
+  WsAttachFn,
+  WsConnectFn,
+  WsHandlerFn,
+  WsListenFn,
 } from "./types.ts";
 
 export type * from "./types.ts";
@@ -97,12 +105,63 @@ export const bindUdp: BindUdpFn = (options, onDatagram): Promise<UdpSocket> =>
   (runtimeName() === "bun" ? udpBun : udpNode).bindUdp(options, onDatagram);
 
 /**
+ * Listen for WebSocket connections: `Bun.serve` on Bun; `node:http` with the
+ * `ws` package on Node and on Deno, because `ws` checks `maxFrameSize` on the
+ * declared length before buffering and `Deno.upgradeWebSocket` cannot (see
+ * `ws_deno.ts`).
+ *
+ * @param options Port (0 for any free one), hostname, path and frame size limit.
+ * @param accept Called for each connection; returns its handlers.
+ * @returns The bound listener.
+ */
+export const listenWs: WsListenFn = (options, accept) =>
+  (runtimeName() === "bun" ? wsBun : wsNode).listen(options, accept);
+
+/**
+ * Open a WebSocket connection with the global `WebSocket` (Deno, Bun, Node
+ * 22+), or the `ws` package where there is none (Node 20).
+ *
+ * @param options URL and the largest frame to accept.
+ * @param handlers The connection's handlers.
+ * @returns The open transport.
+ */
+export const connectWs: WsConnectFn = (options, handlers) => {
+  const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  return global ? connectWebSocket(global, options, handlers) : wsNode.connect(options, handlers);
+};
+
+/** Serve WebSocket upgrades at a path of a `node:http` server (`ws`, on every runtime). */
+export const attachWs: WsAttachFn = wsNode.attach;
+
+/**
+ * A fetch-style WebSocket endpoint: `Deno.upgradeWebSocket` on Deno,
+ * `Bun.serve`'s handlers on Bun; undefined on Node (use `attachWs`).
+ *
+ * @returns The runtime's handler factory, if it has one.
+ */
+export function wsHandler(): WsHandlerFn | undefined {
+  const name = runtimeName();
+  return name === "deno" ? wsDeno.handler : name === "bun" ? wsBun.handler : undefined;
+}
+
+/**
  * This runtime's sockets, as the core uses them.
  *
- * @returns The runtime's name, its TCP listen and connect, and its UDP bind.
+ * @returns The runtime's name, its TCP listen and connect, its UDP bind and its WebSocket
+ *   listen, connect, attach and (Deno, Bun) fetch handler.
  */
 export function autoRuntime(): Runtime {
-  return { name: runtimeName(), listenTcp, connectTcp, bindUdp };
+  const handler = wsHandler();
+  return {
+    name: runtimeName(),
+    listenTcp,
+    connectTcp,
+    bindUdp,
+    listenWs,
+    connectWs,
+    attachWs,
+    ...(handler ? { wsHandler: handler } : {}),
+  };
 }
 
 function pick(): { listen: ListenFn; connect: ConnectFn } {

@@ -130,6 +130,83 @@ export type BindUdpFn = (
   onDatagram: DatagramHandler,
 ) => Promise<UdpSocket>;
 
+/** Options of a WebSocket listener. */
+export interface WsListenOptions extends ListenOptions {
+  /** Only upgrade requests for this path (e.g. "/ws"); any path when absent. */
+  path?: string;
+}
+
+/** Listen for WebSocket connections on a port of their own. */
+export type WsListenFn = (options: WsListenOptions, accept: AcceptHandler) => Promise<Listener>;
+
+/** Options of an outgoing WebSocket connection. */
+export interface WsConnectOptions {
+  /** `ws://` or `wss://` URL. */
+  url: string;
+  /** Largest frame (one binary message) to accept from the server. */
+  maxFrameSize: number;
+}
+
+/** Open a WebSocket connection. Handlers are attached before any message is read. */
+export type WsConnectFn = (
+  options: WsConnectOptions,
+  handlers: TransportHandlers,
+) => Promise<Transport>;
+
+/** Options of a WebSocket endpoint mounted in an existing HTTP server. */
+export interface WsMountOptions {
+  /** Path of the socket, e.g. "/ws". @default "/" */
+  path?: string;
+  /** Largest frame (one binary message) to accept. */
+  maxFrameSize: number;
+}
+
+/** A `node:http` or `node:https` server (structural, so the core needs no Node types). */
+export interface HttpServerLike {
+  /** Add an `upgrade` (or other) listener. */
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  /** Remove a listener. */
+  off(event: string, listener: (...args: never[]) => void): unknown;
+  /** Listeners of an event. */
+  listenerCount(event: string): number;
+  /** The bound address, if listening. */
+  address(): unknown;
+}
+
+/** Serve WebSocket upgrades at a path of an existing `node:http` server. */
+export type WsAttachFn = (
+  server: HttpServerLike,
+  options: WsMountOptions,
+  accept: AcceptHandler,
+) => Listener;
+
+/** Options of a fetch-style WebSocket handler. */
+export interface WsHandlerOptions extends WsMountOptions {
+  /** Answers every request that is not a WebSocket upgrade at `path`. @default 404 */
+  fallback?: (request: Request, context: never) => Response | Promise<Response>;
+}
+
+/**
+ * A fetch-style endpoint for `Deno.serve` and `Bun.serve`:
+ * `Deno.serve({ port }, handler.fetch)` or `Bun.serve({ port, ...handler })`.
+ */
+export interface WsFetchHandler {
+  /**
+   * Handle one request: upgrade it when it is a WebSocket request at the
+   * path, else pass it to the fallback. On Bun it returns undefined after a
+   * successful upgrade, as `Bun.serve` expects.
+   */
+  fetch(request: Request, context?: never): Response | undefined | Promise<Response | undefined>;
+  /** Bun's `websocket` handlers (an empty object on Deno). */
+  websocket: Record<string, unknown>;
+}
+
+/** Make a fetch-style WebSocket endpoint; `close()` on the listener refuses new upgrades. */
+export type WsHandlerFn = (
+  options: WsHandlerOptions,
+  accept: AcceptHandler,
+) => { handler: WsFetchHandler; listener: Listener };
+
 /** The sockets of one runtime, as the core uses them. `runtime/auto.ts` picks one. */
 export interface Runtime {
   /** "deno", "bun", "node" or "memory". */
@@ -140,4 +217,12 @@ export interface Runtime {
   connectTcp: ConnectFn;
   /** Bind a UDP socket (absent where the runtime has no UDP, e.g. the memory runtime). */
   bindUdp?: BindUdpFn;
+  /** Listen for WebSocket connections (absent in browsers and the memory runtime). */
+  listenWs?: WsListenFn;
+  /** Open a WebSocket connection. */
+  connectWs?: WsConnectFn;
+  /** Serve WebSocket upgrades on an existing `node:http` server. */
+  attachWs?: WsAttachFn;
+  /** Make a fetch-style WebSocket endpoint for `Deno.serve` / `Bun.serve`. */
+  wsHandler?: WsHandlerFn;
 }

@@ -1,0 +1,222 @@
+/**
+ * WebSocket adapter on `node:http` and the `ws` package: the server side on
+ * Node and Deno, `attach()` to an existing `node:http` server on every
+ * runtime, and the client on Node 20 (no global `WebSocket`).
+ *
+ * `ws` checks `maxPayload` on each frame's declared length, and on the sum of
+ * a fragmented message's frames, before it buffers the body: an oversize
+ * message costs the server nothing. Deno's own `Deno.upgradeWebSocket`
+ * cannot do that (see `ws_deno.ts`), which is why `listen({ ws })` uses this
+ * adapter on Deno too.
+ *
+ * @module
+ */
+
+import * as http from "node:http";
+import type * as net from "node:net";
+import { WebSocket, WebSocketServer } from "ws";
+import { closeReason, tooLarge, WsCloseCode, WsTransport } from "./ws_transport.ts";
+import type {
+  AcceptHandler,
+  Listener,
+  Transport,
+  TransportHandlers,
+  WsAttachFn,
+  WsConnectOptions,
+  WsListenFn,
+} from "./types.ts";
+
+/** ws closes by itself on a bad frame; give its close frame a reason text too. */
+class GameWebSocket extends WebSocket {
+  /** The limit the server enforces, for the close reason. */
+  maxFrameSize = 0;
+
+  override close(code?: number, reason?: string | Uint8Array): void {
+    if (reason === undefined && code === WsCloseCode.MessageTooBig) {
+      reason = closeReason("frame-too-large", tooLarge(0, this.maxFrameSize).message);
+    } else if (reason === undefined && code !== undefined && code > WsCloseCode.Normal) {
+      reason = closeReason("protocol-error", "Cannot decode the WebSocket frame");
+    }
+    super.close(code, reason as string);
+  }
+}
+
+/** Wrap a `ws` socket (server or client side) in a transport. */
+function wrap(
+  ws: WebSocket,
+  maxFrameSize: number,
+  address: string,
+  port: number,
+  raw?: net.Socket,
+): WsTransport {
+  const transport = new WsTransport(
+    {
+      send: (data) => ws.send(data),
+      // Frames of one turn leave in one write.
+      cork: raw
+        ? (fn) => {
+          raw.cork();
+          try {
+            fn();
+          } finally {
+            raw.uncork();
+          }
+        }
+        : undefined,
+      get bufferedAmount() {
+        return ws.bufferedAmount;
+      },
+      close: (code, reason) => ws.close(code, reason),
+      terminate: () => ws.terminate(),
+    },
+    maxFrameSize,
+    address,
+    port,
+  );
+  ws.on("message", (data: Uint8Array, isBinary: boolean) => {
+    transport.message(isBinary ? data : new TextDecoder().decode(data));
+  });
+  ws.on("error", (error: Error & { code?: string }) => {
+    if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
+      transport.refuse(WsCloseCode.MessageTooBig, tooLarge(0, maxFrameSize));
+    } else transport.failed(error);
+  });
+  ws.on("close", (code: number, reason: Uint8Array) => {
+    transport.closed(code, new TextDecoder().decode(reason));
+  });
+  return transport;
+}
+
+/** The `upgrade` listener that turns matching requests into transports. */
+function upgrader(
+  maxFrameSize: number,
+  accept: AcceptHandler,
+  path: string | undefined,
+): {
+  onUpgrade: (req: http.IncomingMessage, socket: net.Socket, head: Uint8Array) => boolean;
+  wss: WebSocketServer;
+} {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: maxFrameSize,
+    perMessageDeflate: false,
+    clientTracking: false,
+    WebSocket: GameWebSocket,
+  });
+  wss.on("error", () => {}); // handshake errors are answered by ws itself
+  const onUpgrade = (req: http.IncomingMessage, socket: net.Socket, head: Uint8Array) => {
+    if (path !== undefined && new URL(req.url ?? "/", "http://x").pathname !== path) return false;
+    wss.handleUpgrade(req, socket, head as Buffer, (ws) => {
+      (ws as GameWebSocket).maxFrameSize = maxFrameSize;
+      socket.setNoDelay(true);
+      const address = req.socket.remoteAddress ?? "";
+      const transport = wrap(ws, maxFrameSize, address, req.socket.remotePort ?? 0, socket);
+      transport.start(accept(transport));
+    });
+    return true;
+  };
+  return { onUpgrade, wss };
+}
+
+/**
+ * Listen for WebSocket connections on a new `node:http` server (any path).
+ * Plain HTTP requests get 426 Upgrade Required.
+ *
+ * @param options Port, hostname and frame size limit.
+ * @param accept Called for each connection; returns its handlers.
+ * @returns The bound listener.
+ */
+export const listen: WsListenFn = (options, accept) =>
+  new Promise<Listener>((resolve, reject) => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(426, { "content-type": "text/plain", connection: "close" });
+      res.end("This port speaks game-socket over WebSocket\n");
+    });
+    const { onUpgrade, wss } = upgrader(options.maxFrameSize, accept, options.path);
+    server.on("upgrade", (req, socket: net.Socket, head) => {
+      if (!onUpgrade(req, socket, head)) socket.destroy();
+    });
+    server.once("error", reject);
+    server.listen({ port: options.port, host: options.hostname }, () => {
+      server.off("error", reject);
+      server.on("error", () => {});
+      resolve({
+        port: (server.address() as net.AddressInfo).port,
+        close: () => {
+          // Stop accepting; upgraded sockets stay open (the core closes them).
+          if (server.listening) server.close();
+          server.closeIdleConnections();
+          wss.close();
+          return Promise.resolve();
+        },
+      });
+    });
+  });
+
+/**
+ * Serve WebSocket connections at `path` on an existing `node:http` server
+ * (works on Node, Deno and Bun), so a game serves its page and its socket
+ * from one port. Upgrades to other paths are left to other listeners (or
+ * refused when there is none).
+ *
+ * @param server A `node:http` (or `node:https`) server.
+ * @param options Path and frame size limit.
+ * @param accept Called for each connection; returns its handlers.
+ * @returns A listener whose `close()` stops taking upgrades (the HTTP server stays up).
+ */
+export const attach: WsAttachFn = (server, options, accept) => {
+  const { onUpgrade, wss } = upgrader(options.maxFrameSize, accept, options.path ?? "/");
+  const httpServer = server as unknown as http.Server;
+  const listener = (req: http.IncomingMessage, socket: net.Socket, head: Uint8Array) => {
+    if (!onUpgrade(req, socket, head) && httpServer.listenerCount("upgrade") === 1) {
+      socket.destroy();
+    }
+  };
+  httpServer.on("upgrade", listener);
+  const address = httpServer.address();
+  return {
+    port: typeof address === "object" && address ? address.port : 0,
+    close: () => {
+      httpServer.off("upgrade", listener);
+      wss.close();
+      return Promise.resolve();
+    },
+  };
+};
+
+/**
+ * Open a WebSocket connection with the `ws` package (Node 20 has no global
+ * `WebSocket`). `ws` checks the server's messages against `maxFrameSize`
+ * before buffering them.
+ *
+ * @param options URL and frame size limit.
+ * @param handlers The connection's handlers, attached once the socket is open.
+ * @returns The open transport.
+ */
+export function connect(
+  options: WsConnectOptions,
+  handlers: TransportHandlers,
+): Promise<Transport> {
+  return new Promise((resolve, reject) => {
+    const ws = new GameWebSocket(options.url, {
+      maxPayload: options.maxFrameSize,
+      perMessageDeflate: false,
+    });
+    ws.maxFrameSize = options.maxFrameSize;
+    const url = new URL(options.url);
+    const transport = wrap(ws, options.maxFrameSize, url.hostname, Number(url.port), undefined);
+    // Handlers only once open: a failed connect rejects and tells the owner nothing else.
+    const fail = (error: Error) => {
+      ws.off("open", open);
+      ws.terminate();
+      reject(error);
+    };
+    const open = () => {
+      ws.off("error", fail);
+      transport.start(handlers);
+      resolve(transport);
+    };
+    ws.once("error", fail);
+    ws.once("open", open);
+  });
+}

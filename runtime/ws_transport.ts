@@ -1,0 +1,345 @@
+/**
+ * The part of a WebSocket transport that is the same on every runtime: one
+ * frame per binary message, text and oversize messages refused with a close
+ * code, per-turn send batching, close codes that say why.
+ *
+ * Each runtime's file (`ws_node.ts`, `ws_bun.ts`, `ws_deno.ts`,
+ * `ws_client.ts`) wraps its socket in a {@linkcode WsPeer} and feeds the
+ * socket's events to a {@linkcode WsTransport}.
+ *
+ * @module
+ */
+
+import { ProtocolError } from "../protocol/errors.ts";
+import { decodePacket } from "../protocol/packet.ts";
+import { PacketKind } from "../protocol/types.ts";
+import type { Transport, TransportHandlers, TransportKind } from "./types.ts";
+
+/** How long `close()` waits for the peer's close frame before dropping the link. */
+const CLOSE_GRACE_MS = 2000;
+/** Above this many buffered bytes the queue counts as full (as the TCP batch). */
+const HIGH_WATER = 64 * 1024;
+/** A full queue that falls to this many bytes fires `drain`. */
+const LOW_WATER = 16 * 1024;
+/** How often a full queue is checked where the runtime has no drain event. */
+const DRAIN_POLL_MS = 10;
+/** A close frame's reason holds at most 123 bytes of UTF-8. */
+const MAX_REASON_BYTES = 123;
+
+/** WebSocket close codes (RFC 6455 section 7.4.1). */
+export const WsCloseCode = {
+  /** A normal goodbye. */
+  Normal: 1000,
+  /** The server is shutting down. */
+  GoingAway: 1001,
+  /** The peer broke the protocol. */
+  ProtocolError: 1002,
+  /** The peer sent a kind of message this endpoint does not take (text). */
+  UnsupportedData: 1003,
+  /** The peer broke a rule (a limit, a reserved event). */
+  PolicyViolation: 1008,
+  /** A message was over the size limit. */
+  MessageTooBig: 1009,
+  /** The server is full; try again later. */
+  TryAgainLater: 1013,
+} as const;
+
+/** The close code for each disconnect reason the core sends; others get 1008. */
+const closeCodeOfReason: Record<string, number> = {
+  "client-close": WsCloseCode.Normal,
+  "kicked": WsCloseCode.Normal,
+  "namespace-leave": WsCloseCode.Normal,
+  "server-shutdown": WsCloseCode.GoingAway,
+  "ping-timeout": WsCloseCode.GoingAway,
+  "frame-too-large": WsCloseCode.MessageTooBig,
+  "protocol-error": WsCloseCode.ProtocolError,
+  "invalid-packet": WsCloseCode.ProtocolError,
+  "unknown-schema": WsCloseCode.ProtocolError,
+  "too-many-connections": WsCloseCode.TryAgainLater,
+  "too-many-connections-per-address": WsCloseCode.TryAgainLater,
+};
+
+/** A runtime's WebSocket, as {@linkcode WsTransport} uses it. */
+export interface WsPeer {
+  /**
+   * Send one binary message. The transport never reuses `data`.
+   *
+   * @returns False when the runtime dropped the message (its queue is full).
+   */
+  send(data: Uint8Array): boolean | void;
+  /** Run `fn` with the socket corked, so its sends leave in one write (optional). */
+  cork?(fn: () => void): void;
+  /** Bytes the runtime holds, not yet written to the network. */
+  readonly bufferedAmount: number;
+  /** Start the closing handshake. */
+  close(code: number, reason: string): void;
+  /** Drop the connection at once (where the runtime can). */
+  terminate?(): void;
+}
+
+/**
+ * A {@linkcode Transport} over one WebSocket. Frames sent in one turn are
+ * copied into a queue and sent in a microtask, inside `cork` where the
+ * runtime has it. `close()` sends a close frame whose code and reason come
+ * from the transport's own refusal (1003 text, 1009 too large) or from the
+ * core's goodbye packet (`server-shutdown` is 1001, limits are 1008...), as
+ * `"<reason>: <message>"`.
+ */
+export class WsTransport implements Transport {
+  /** Always "ws". */
+  readonly kind: TransportKind = "ws";
+  /** The peer's IP address, "" when unknown. */
+  readonly remoteAddress: string;
+  /** The peer's port, 0 when unknown. */
+  readonly remotePort: number;
+  readonly #peer: WsPeer;
+  readonly #maxFrameSize: number;
+  #handlers: TransportHandlers | undefined;
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #scheduled = false;
+  #full = false;
+  #poll: ReturnType<typeof setTimeout> | undefined;
+  #failed = false;
+  #closing = false;
+  #closed = false;
+  #closeCode: number = WsCloseCode.Normal;
+  #closeReason = "";
+  /** Set once the transport refused a message itself; the goodbye packet does not override it. */
+  #refused = false;
+  #error: Error | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #flush = (): void => {
+    this.#scheduled = false;
+    this.#sendQueued();
+  };
+
+  /**
+   * @param peer The runtime's socket.
+   * @param maxFrameSize Largest message accepted.
+   * @param remoteAddress The peer's IP address.
+   * @param remotePort The peer's port.
+   */
+  constructor(peer: WsPeer, maxFrameSize: number, remoteAddress = "", remotePort = 0) {
+    this.#peer = peer;
+    this.#maxFrameSize = maxFrameSize;
+    this.remoteAddress = remoteAddress.replace(/^::ffff:/, "");
+    this.remotePort = remotePort;
+  }
+
+  /**
+   * Set the handlers; call before the first message can arrive.
+   *
+   * @param handlers The owner's handlers.
+   */
+  start(handlers: TransportHandlers): void {
+    this.#handlers = handlers;
+  }
+
+  /** Bytes queued here plus what the runtime holds. */
+  get bufferedAmount(): number {
+    return this.#queued + (this.#closed ? 0 : this.#peer.bufferedAmount);
+  }
+
+  /**
+   * Queue one frame as one binary message (a copy is kept).
+   *
+   * @param frame The frame; the caller may reuse it once this returns.
+   */
+  send(frame: Uint8Array): void {
+    if (this.#closing || this.#closed) return;
+    if (frame[0] === PacketKind.Disconnect) this.#noteGoodbye(frame);
+    this.#queue.push(frame.slice());
+    this.#queued += frame.length;
+    if (!this.#full && this.bufferedAmount > HIGH_WATER) this.#setFull();
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  /** Send what is queued, then the close frame; the peer has two seconds to answer it. */
+  close(): void {
+    if (this.#closing || this.#closed) return;
+    this.#closing = true;
+    this.#sendQueued();
+    if (this.#closed) return;
+    try {
+      this.#peer.close(this.#closeCode, this.#closeReason);
+    } catch { /* already closing */ }
+    this.#timer = setTimeout(() => {
+      this.#peer.terminate?.();
+      this.closed(WsCloseCode.GoingAway, "");
+    }, CLOSE_GRACE_MS);
+  }
+
+  /**
+   * The runtime received a message.
+   *
+   * @param data Binary data (a view is fine), or a string for a text message.
+   */
+  message(data: ArrayBuffer | Uint8Array | string): void {
+    if (this.#failed || this.#closed || !this.#handlers) return;
+    if (typeof data === "string") {
+      return this.refuse(
+        WsCloseCode.UnsupportedData,
+        new ProtocolError(
+          "ERR_BAD_PAYLOAD",
+          "Cannot accept a text message: game-socket frames travel as binary WebSocket messages",
+        ),
+      );
+    }
+    const frame = data instanceof Uint8Array
+      ? (data.constructor === Uint8Array
+        ? data
+        : new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+      : new Uint8Array(data);
+    if (frame.length > this.#maxFrameSize) {
+      return this.refuse(WsCloseCode.MessageTooBig, tooLarge(frame.length, this.#maxFrameSize));
+    }
+    try {
+      this.#handlers.frame(frame);
+    } catch (error) {
+      this.#failed = true;
+      this.#handlers.error(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /**
+   * Refuse what the peer sent: report the error once (the owner then closes)
+   * and close with `code`. Later messages are ignored.
+   *
+   * @param code The close code to send.
+   * @param error What went wrong; its message becomes the close reason.
+   */
+  refuse(code: number, error: Error): void {
+    if (this.#failed || this.#closed) return;
+    this.#failed = true;
+    this.#refused = true;
+    this.#closeCode = code;
+    this.#closeReason = closeReason(
+      code === WsCloseCode.MessageTooBig ? "frame-too-large" : "protocol-error",
+      error.message,
+    );
+    this.#handlers?.error(error);
+  }
+
+  /**
+   * The runtime reported an error on the link; it is given to `close`.
+   *
+   * @param error The runtime's error.
+   */
+  failed(error: Error): void {
+    this.#error ??= error;
+  }
+
+  /** The runtime's queue fell (a drain event, or a write completed). */
+  drained(): void {
+    if (this.#full && this.bufferedAmount <= LOW_WATER) {
+      this.#full = false;
+      clearTimeout(this.#poll);
+      this.#handlers?.drain?.();
+    }
+  }
+
+  /**
+   * The socket closed. Reports `close` once, never inside `close()`: with
+   * no error for a normal close (1000, 1001, 1005, 1006 without a runtime
+   * error), else with the runtime's error or the peer's code and reason.
+   *
+   * @param code The close code.
+   * @param reason The close reason.
+   */
+  closed(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    clearTimeout(this.#poll);
+    this.#queue = [];
+    this.#queued = 0;
+    const normal = code === 1000 || code === 1001 || code === 1005 || code === 1006 || code === 0;
+    const error = this.#error ??
+      (normal || this.#closing ? undefined : new Error(
+        `The peer closed the WebSocket with ${code}${reason ? ` (${reason})` : ""}`,
+      ));
+    const handlers = this.#handlers;
+    queueMicrotask(() => handlers?.close(error));
+  }
+
+  #sendQueued(): void {
+    if (this.#queue.length === 0 || this.#closed) return;
+    const frames = this.#queue;
+    this.#queue = [];
+    this.#queued = 0;
+    const peer = this.#peer;
+    let dropped = false;
+    const sendAll = (): void => {
+      for (const frame of frames) if (peer.send(frame) === false) dropped = true;
+    };
+    try {
+      if (peer.cork) peer.cork(sendAll);
+      else sendAll();
+    } catch (error) {
+      this.#error ??= error instanceof Error ? error : new Error(String(error));
+      dropped = true;
+    }
+    if (dropped) {
+      // Reliable frames are gone: the link cannot go on.
+      this.#error ??= new Error("The runtime dropped a WebSocket message (its send queue is full)");
+      this.#peer.terminate?.();
+      this.closed(WsCloseCode.PolicyViolation, "");
+      return;
+    }
+    if (this.#full) this.drained();
+  }
+
+  #setFull(): void {
+    this.#full = true;
+    const check = (): void => {
+      this.#poll = undefined;
+      this.drained();
+      if (this.#full && !this.#closed) this.#poll = setTimeout(check, DRAIN_POLL_MS);
+    };
+    this.#poll = setTimeout(check, DRAIN_POLL_MS);
+  }
+
+  /** The core said goodbye to the whole connection: use its reason for the close frame. */
+  #noteGoodbye(frame: Uint8Array): void {
+    if (this.#refused) return;
+    try {
+      const packet = decodePacket(frame);
+      if (packet.kind !== PacketKind.Disconnect || packet.nsp !== -1) return;
+      this.#closeCode = closeCodeOfReason[packet.reason] ?? WsCloseCode.PolicyViolation;
+      this.#closeReason = closeReason(packet.reason, packet.message);
+    } catch { /* not ours to judge */ }
+  }
+}
+
+/**
+ * The error for a message over the limit.
+ *
+ * @param length The message's length.
+ * @param max The limit.
+ * @returns A `ProtocolError` with code `ERR_FRAME_TOO_LARGE`.
+ */
+export function tooLarge(length: number, max: number): ProtocolError {
+  const size = length > max ? `a ${length}-byte message` : "a message";
+  return new ProtocolError(
+    "ERR_FRAME_TOO_LARGE",
+    `Cannot accept ${size}: maxFrameSize is ${max} bytes`,
+  );
+}
+
+/**
+ * `"<reason>: <message>"`, cut to the 123 UTF-8 bytes a close frame holds.
+ *
+ * @param reason A disconnect reason.
+ * @param message Detail for people.
+ * @returns The close frame's reason text.
+ */
+export function closeReason(reason: string, message: string): string {
+  let text = message ? `${reason}: ${message}` : reason;
+  const encoder = new TextEncoder();
+  while (encoder.encode(text).length > MAX_REASON_BYTES) text = text.slice(0, -1);
+  return text;
+}
