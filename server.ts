@@ -38,6 +38,13 @@ export type { JoinGuard, Middleware, NamespaceEvents } from "./core/namespace.ts
 export { ServerSocket } from "./core/socket.ts";
 export type { ServerSocketReservedEvents, VolatileSender } from "./core/socket.ts";
 export { BroadcastOperator } from "./core/broadcast.ts";
-export type { BroadcastTarget } from "./core/broadcast.ts";
+export type { BroadcastAckCallback, BroadcastTarget } from "./core/broadcast.ts";
+export type {
+  AckSink,
+  ClusterAdapter,
+  ClusterHost,
+  RemoteOp,
+  SocketInfo,
+} from "./cluster/adapter.ts";
 export { DEFAULT_LIMITS } from "./core/limits.ts";
 export type { Limits } from "./core/limits.ts";

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { ClusterAdapter } from "../cluster/adapter.ts";
 import type { Schema } from "../protocol/schema.ts";
 import { PacketKind, type Payload } from "../protocol/types.ts";
 import { BroadcastOperator, type BroadcastTarget } from "./broadcast.ts";
@@ -14,7 +15,8 @@ import { Rooms } from "./rooms.ts";
 import type { ServerContext } from "./server_context.ts";
 import type { ServerSession } from "./session.ts";
 import { ServerSocket } from "./socket.ts";
-import type { EventMap } from "./types.ts";
+import type { AckOptions, EventMap } from "./types.ts";
+import type { SocketInfo } from "../cluster/message.ts";
 
 /** Connect middleware: throw (or reject) to refuse; the error's message and `code` reach the client. */
 export type Middleware = (socket: ServerSocket, auth: unknown) => void | Promise<void>;
@@ -50,6 +52,8 @@ export class Namespace<E extends EventMap = EventMap> extends Emitter {
   readonly sockets: Map<string, ServerSocket> = new Map();
   /** The room index of this namespace in this process. */
   readonly rooms: Rooms;
+  /** The cluster this namespace's rooms are shared with, if the server has an adapter. */
+  readonly cluster: ClusterAdapter | undefined;
   readonly #middleware: Middleware[] = [];
   readonly #joinGuards: JoinGuard[] = [];
   readonly #schemaHandlers = new Map<number, Array<(...args: never[]) => unknown>>();
@@ -60,17 +64,26 @@ export class Namespace<E extends EventMap = EventMap> extends Emitter {
    * @param server The server.
    * @param name The namespace's name.
    * @param id Its wire id.
+   * @param cluster The server's cluster adapter, if any.
    */
-  constructor(server: ServerContext, name: string, id: number) {
+  constructor(server: ServerContext, name: string, id: number, cluster?: ClusterAdapter) {
     super();
     this.server = server;
     this.name = name;
     this.id = id;
+    this.cluster = cluster;
     this.rooms = new Rooms({
-      create: (room) => this.dispatch("create-room", room),
+      create: (room) => {
+        // Subscribe before anyone hears of the room: a broadcast right after is then received.
+        cluster?.roomCreated(this, room);
+        this.dispatch("create-room", room);
+      },
       join: (room, sid) => this.dispatch("join-room", room, sid),
       leave: (room, sid) => this.dispatch("leave-room", room, sid),
-      delete: (room) => this.dispatch("delete-room", room),
+      delete: (room) => {
+        cluster?.roomDeleted(this, room);
+        this.dispatch("delete-room", room);
+      },
     });
   }
 
@@ -132,6 +145,30 @@ export class Namespace<E extends EventMap = EventMap> extends Emitter {
     return new BroadcastOperator<E>(this).volatile;
   }
 
+  /** Broadcasts to this process's sockets only (no cluster traffic). */
+  get local(): BroadcastOperator<E> {
+    return new BroadcastOperator<E>(this).local;
+  }
+
+  /** Broadcasts whose acks are awaited `ms` milliseconds. */
+  timeout(ms: number): BroadcastOperator<E> {
+    return new BroadcastOperator<E>(this).timeout(ms);
+  }
+
+  /** Emit to every socket of the namespace (cluster-wide) and collect their acks. */
+  emitWithAck<K extends keyof E & string>(
+    event: K,
+    payload?: E[K],
+    options?: AckOptions,
+  ): Promise<unknown[]> {
+    return new BroadcastOperator<E>(this).emitWithAck(event, payload, options);
+  }
+
+  /** Ids, rooms and data of every socket of the namespace, cluster-wide. */
+  fetchSockets(): Promise<SocketInfo[]> {
+    return new BroadcastOperator<E>(this).fetchSockets();
+  }
+
   /** Emit to every socket of the namespace. */
   emit<K extends keyof E & string>(event: K, payload?: E[K]): number {
     return new BroadcastOperator<E>(this).emit(event, payload);
@@ -148,14 +185,18 @@ export class Namespace<E extends EventMap = EventMap> extends Emitter {
   }
 
   /**
-   * Write one encoded frame to every targeted member.
+   * Write one encoded frame to every targeted member, and hand it to the
+   * cluster for the members on other processes.
    *
-   * @returns The number of sockets it was written to.
+   * @returns The number of local sockets it was written to.
    */
   broadcastFrame(frame: Uint8Array, target: BroadcastTarget): number {
     let sent = 0;
     for (const id of this.select(target)) {
       if (this.sockets.get(id)?.session.send(frame, target.volatile)) sent++;
+    }
+    if (this.cluster !== undefined && target.local !== true) {
+      this.cluster.broadcast(this, frame, target);
     }
     return sent;
   }

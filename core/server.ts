@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { ClusterAdapter } from "../cluster/adapter.ts";
 import type { Schema } from "../protocol/schema.ts";
 import { SchemaRegistry } from "../protocol/schema_registry.ts";
 import type {
@@ -35,6 +36,11 @@ export interface ServerOptions {
   limits?: Partial<Limits>;
   /** Schemas to register up front (they are also registered by `on`/`send`). */
   schemas?: Schema<never>[];
+  /**
+   * Share rooms with other server processes (e.g. `new RedisAdapter({ url })`
+   * from `@x/game-socket/cluster/redis`). Without one, the server is a cluster of one.
+   */
+  adapter?: ClusterAdapter;
   /** The runtime's sockets; defaults to the one the entry point installed. */
   runtime?: Runtime;
 }
@@ -86,6 +92,8 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
   readonly schemas: SchemaRegistry = new SchemaRegistry();
   /** Open sessions (one per client connection). */
   readonly sessions: Set<ServerSession> = new Set();
+  /** The cluster adapter, when the server shares its rooms with other processes. */
+  readonly adapter: ClusterAdapter | undefined;
   readonly #namespaces = new Map<string, Namespace>();
   readonly #listeners: Listener[] = [];
   readonly #runtime: Runtime | undefined;
@@ -124,6 +132,11 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
       transportClosed: (session) => this.#transportClosed(session),
       reportError: (error, where) => this.#reportError(error, where),
     };
+    this.adapter = options.adapter;
+    this.adapter?.attach({
+      namespaces: this.#namespaces,
+      reportError: (error, where) => this.#reportError(error, where),
+    });
     this.of("/");
   }
 
@@ -139,7 +152,7 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
     }
     let namespace = this.#namespaces.get(name);
     if (!namespace) {
-      namespace = new Namespace(this.#context, name, this.#namespaces.size);
+      namespace = new Namespace(this.#context, name, this.#namespaces.size, this.adapter);
       this.#namespaces.set(name, namespace);
     }
     return namespace as unknown as Namespace<N>;
@@ -256,6 +269,7 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
     for (const session of [...this.sessions]) {
       session.close("server-shutdown", "The server is shutting down");
     }
+    await this.adapter?.close();
     if (this.#openTransports.size === 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await new Promise<void>((resolve) => {
