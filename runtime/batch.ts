@@ -8,12 +8,21 @@
 
 import { varintLength, writeVarint } from "../protocol/varint.ts";
 
-/** Size of a fresh batch buffer. */
-const INITIAL_SIZE = 16 * 1024;
+/**
+ * Size of a turn's first buffer when its first frame fits: most turns carry a
+ * few small game messages, and a broadcast to a room of 500 starts 500
+ * batches in the same turn, so small buffers keep that cheap.
+ */
+const SMALL_SIZE = 512;
+/** Most small buffers the pool keeps (512 KiB at most, shared by all connections). */
+const SMALL_POOL_MAX_COUNT = 1024;
+/** Size of a batch buffer that outgrew a small one. */
+const LARGE_SIZE = 16 * 1024;
 /** Largest buffer returned to the pool; bigger ones are left to the GC. */
 const POOL_MAX_SIZE = 64 * 1024;
-/** Most buffers the pool keeps (shared by all connections, so idle ones hold none). */
+/** Most large buffers the pool keeps (shared by all connections, so idle ones hold none). */
 const POOL_MAX_COUNT = 64;
+const smallPool: Uint8Array[] = [];
 const pool: Uint8Array[] = [];
 
 /** What a {@linkcode FrameBatch} asks of its adapter. */
@@ -47,7 +56,8 @@ export interface FrameBatchOptions {
  * `take()` and writes the result in one call; frames sent while a write is
  * pending keep accumulating, so a slow socket gets fewer, larger writes.
  *
- * Buffers come from a small shared pool and go back to it through
+ * Buffers come from two small shared pools (512-byte buffers for turns of a
+ * few messages, 16 KiB and up for the rest) and go back to them through
  * `recycle()` once the runtime no longer reads them.
  */
 export class FrameBatch {
@@ -122,8 +132,12 @@ export class FrameBatch {
    */
   recycle(chunk: Uint8Array): void {
     const buffer = chunk.buffer;
-    if (buffer.byteLength > POOL_MAX_SIZE || pool.length >= POOL_MAX_COUNT) return;
-    if (buffer instanceof ArrayBuffer) pool.push(new Uint8Array(buffer));
+    if (!(buffer instanceof ArrayBuffer)) return;
+    if (buffer.byteLength === SMALL_SIZE) {
+      if (smallPool.length < SMALL_POOL_MAX_COUNT) smallPool.push(new Uint8Array(buffer));
+    } else if (buffer.byteLength <= POOL_MAX_SIZE && pool.length < POOL_MAX_COUNT) {
+      pool.push(new Uint8Array(buffer));
+    }
   }
 
   /** Call when the runtime's held bytes fell; calls `drain` if the queue was full and now is low. */
@@ -144,11 +158,15 @@ export class FrameBatch {
   #grow(size: number): Uint8Array {
     const old = this.#buf;
     let next: Uint8Array | undefined;
-    if (old === null && size <= INITIAL_SIZE) next = pool.pop();
-    if (next === undefined || next.length < size) {
-      let capacity = Math.max(INITIAL_SIZE, old === null ? 0 : old.length * 2);
-      while (capacity < size) capacity *= 2;
-      next = new Uint8Array(capacity);
+    if (old === null && size <= SMALL_SIZE) {
+      next = smallPool.pop() ?? new Uint8Array(SMALL_SIZE);
+    } else {
+      if (size <= LARGE_SIZE) next = pool.pop();
+      if (next === undefined || next.length < size) {
+        let capacity = Math.max(LARGE_SIZE, old === null ? 0 : old.length * 2);
+        while (capacity < size) capacity *= 2;
+        next = new Uint8Array(capacity);
+      }
     }
     if (old !== null) {
       next.set(old.subarray(0, this.#length));

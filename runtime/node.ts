@@ -31,6 +31,8 @@ class NodeTransport implements Transport {
   #closed = false;
   #error: Error | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Bytes given to `socket.write` whose callback has not run (`writableLength`, kept cheaply). */
+  #held = 0;
 
   constructor(socket: net.Socket) {
     this.#socket = socket;
@@ -38,7 +40,7 @@ class NodeTransport implements Transport {
     this.remotePort = socket.remotePort ?? 0;
     this.#batch = new FrameBatch({
       flush: () => this.#flush(),
-      held: () => socket.writableLength,
+      held: () => this.#held,
       drain: () => this.#handlers?.drain?.(),
     });
     socket.setNoDelay(true);
@@ -77,7 +79,9 @@ class NodeTransport implements Transport {
     if (chunk === null || this.#closed || this.#socket.writableEnded) return;
     // node keeps a reference to the chunk until the callback: recycle only then.
     // 'drain' alone is not enough: node emits it only after a write returned false.
+    this.#held += chunk.length;
     this.#socket.write(chunk, () => {
+      this.#held -= chunk.length;
       this.#batch.recycle(chunk);
       this.#batch.checkDrain();
     });

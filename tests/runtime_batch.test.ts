@@ -67,6 +67,25 @@ describe("FrameBatch", () => {
     batch.recycle(third);
   });
 
+  it("FrameBatch sizes a turn's buffer to its frames: 512 bytes for a few small ones, 16 KiB past that", () => {
+    // A broadcast to a room of 500 starts 500 batches in one turn: each must be cheap.
+    const batches = Array.from({ length: 500 }, () => batchWith().batch);
+    const chunks = batches.map((b) => (b.send(new Uint8Array(15)), b.take()!));
+    for (const c of chunks) assert.equal(c.buffer.byteLength, 512);
+    assert.equal(new Set(chunks.map((c) => c.buffer)).size, 500, "no buffer lent twice");
+    for (const [i, c] of chunks.entries()) batches[i]!.recycle(c);
+    const { batch } = batchWith();
+    batch.send(new Uint8Array(15));
+    const again = batch.take()!;
+    assert.ok(chunks.some((c) => c.buffer === again.buffer), "small buffers are reused");
+    batch.recycle(again);
+    for (let i = 0; i < 40; i++) batch.send(new Uint8Array(15)); // 640 bytes: outgrows 512
+    const grown = batch.take()!;
+    assert.equal(grown.length, 640);
+    assert.ok(grown.buffer.byteLength >= 16 * 1024);
+    batch.recycle(grown);
+  });
+
   it("FrameBatch.bufferedAmount counts held bytes and drain fires once below the low mark", () => {
     let held = 0;
     const { batch, calls } = batchWith(() => held, { highWaterMark: 100, lowWaterMark: 10 });
