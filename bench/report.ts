@@ -113,15 +113,23 @@ export function bytesTable(results: ContenderResult[]): string {
   return rows.join("\n");
 }
 
-/** Server CPU during the load scenarios, in markdown. */
+/** CPU use during the load scenarios, in markdown. */
 export function cpuTable(results: ContenderResult[]): string {
   const rows = [
-    "| contender | server CPU, throughput | server CPU, fan-out |",
-    "|---|---:|---:|",
+    "| contender | throughput: server CPU | load generator CPU | server CPU µs per message | fan-out: server CPU | load generator CPU | server CPU µs per delivery |",
+    "|---|---:|---:|---:|---:|---:|---:|",
   ];
+  const per = (pct?: number, rate?: number) =>
+    pct === undefined || !rate ? undefined : (pct / 100) * 1e6 / rate;
   for (const r of results) {
+    const t = r.throughput;
+    const f = r.fanout;
     rows.push(
-      `| ${r.label} | ${num(r.throughput?.serverCpuPct)}% | ${num(r.fanout?.serverCpuPct)}% |`,
+      `| ${r.label} | ${num(t?.serverCpuPct)}% | ${num(t?.window.clientCpuPct)}% | ${
+        num(per(t?.serverCpuPct, t?.msgsPerSec), 2)
+      } | ${num(f?.serverCpuPct)}% | ${num(f?.window.clientCpuPct)}% | ${
+        num(per(f?.serverCpuPct, f?.deliveriesPerSec), 2)
+      } |`,
     );
   }
   return rows.join("\n");

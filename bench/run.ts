@@ -6,7 +6,9 @@
  *
  * Options: `--quick`, `--runs N` (medians over N runs, default 1),
  * `--only id,id` (contender ids or prefixes), `--scenarios idle,bytes,echo,throughput,fanout,codec`,
- * `--publish` (also write bench/RESULTS.json and bench/chart.svg).
+ * `--publish` (also write bench/RESULTS.json and bench/chart.svg),
+ * `--profile server,load` (Node processes write CPU profiles to bench/results/prof/),
+ * `--tsx` (Node runs the TypeScript through the tsx loader instead of tsc's output).
  *
  * @module
  */
@@ -17,7 +19,7 @@ import os from "node:os";
 import process from "node:process";
 import { renderChart } from "./chart.ts";
 import { type Contender, contenders } from "./contenders.ts";
-import { Child, commandFor, type Runtime } from "./proc.ts";
+import { Child, commandFor, compileForNode, type Runtime } from "./proc.ts";
 import {
   bytesTable,
   checks,
@@ -28,9 +30,10 @@ import {
   cpuTable,
   mainTable,
   mediansByContender,
+  type ServerCpu,
 } from "./report.ts";
 import type { CodecBenchResult } from "./codec.ts";
-import type { FanoutResult, ThroughputResult } from "./load/scenarios.ts";
+import type { FanoutResult, ThroughputResult, Window } from "./load/scenarios.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -68,6 +71,8 @@ const only = option("only")?.split(",");
 const scenarios = new Set(
   (option("scenarios") ?? "idle,bytes,echo,throughput,fanout,codec").split(","),
 );
+/** `--profile server,load`: node processes write .cpuprofile files to bench/results/prof. */
+const profile = option("profile") ?? "";
 const FD_LIMIT = Math.max(P.idle * 2 + 2000, 4096);
 
 async function ask<T>(load: Child, command: object, timeoutMs: number): Promise<T> {
@@ -85,24 +90,23 @@ interface Stats {
   cpuMs: number;
 }
 
-/** Run `fn` and measure the server's CPU use meanwhile, in percent of one core. */
-async function withCpu<T extends object>(
+/** Add the server's CPU use in the scenario's measured window. */
+async function withCpu<T extends { window: Window }>(
   server: Child,
-  fn: () => Promise<T>,
-): Promise<T & { serverCpuPct: number }> {
-  const before = await server.request<Stats>("stats", 10_000);
-  const t0 = performance.now();
-  const result = await fn();
-  const wall = performance.now() - t0;
-  const after = await server.request<Stats>("stats", 10_000);
-  return { ...result, serverCpuPct: Math.round(((after.cpuMs - before.cpuMs) / wall) * 100) };
+  result: T,
+): Promise<T & ServerCpu> {
+  const { cpuPct } = await server.request<{ cpuPct: number }>(
+    `cpu ${result.window.from} ${result.window.to}`,
+    10_000,
+  );
+  return { ...result, serverCpuPct: cpuPct };
 }
 
 async function measure(c: Contender): Promise<ContenderResult> {
   const out: ContenderResult = { id: c.id, label: c.label, runtime: c.runtime, errors: {} };
   const server = new Child(
     `${c.id} server`,
-    commandFor(c.runtime, c.server[0], c.server.slice(1)),
+    commandFor(c.runtime, c.server[0], c.server.slice(1), profile.includes("server")),
     FD_LIMIT,
   );
   let load: Child | undefined;
@@ -120,7 +124,7 @@ async function measure(c: Contender): Promise<ContenderResult> {
     const url = `${c.scheme}://127.0.0.1:${port}`;
     load = new Child(
       `${c.id} load`,
-      commandFor("node", "bench/load/main.ts", [c.client, url]),
+      commandFor("node", "bench/load/main.ts", [c.client, url], profile.includes("load")),
       FD_LIMIT,
     );
     const l = load;
@@ -157,25 +161,29 @@ async function measure(c: Contender): Promise<ContenderResult> {
     });
     await step("throughput", async () => {
       const timeoutMs = 60_000;
-      out.throughput = await withCpu(server, () =>
-        ask<ThroughputResult>(l, {
+      out.throughput = await withCpu(
+        server,
+        await ask<ThroughputResult>(l, {
           cmd: "throughput",
           clients: P.tpClients,
           seconds: P.tpSeconds,
           window: WINDOW.throughput,
           timeoutMs,
-        }, timeoutMs));
+        }, timeoutMs),
+      );
     });
     await step("fanout", async () => {
       const timeoutMs = 120_000;
-      out.fanout = await withCpu(server, () =>
-        ask<FanoutResult>(l, {
+      out.fanout = await withCpu(
+        server,
+        await ask<FanoutResult>(l, {
           cmd: "fanout",
           members: P.fanMembers,
           messages: P.fanMessages,
           window: WINDOW.fanout,
           timeoutMs,
-        }, timeoutMs));
+        }, timeoutMs),
+      );
     });
   } catch (error) {
     out.errors.start = String((error as Error).message ?? error).slice(0, 500);
@@ -214,6 +222,9 @@ function versions(): Record<string, string> {
   return v;
 }
 
+if (!flag("tsx") && !compileForNode()) {
+  console.error("tsc failed: Node runs the TypeScript through tsx");
+}
 const list = contenders().filter((c) => !only || only.some((o) => c.id.startsWith(o)));
 const started = Date.now();
 console.log(
@@ -281,7 +292,7 @@ const tables = [
   checksTable(targetChecks),
   "## Bytes on the wire (TCP payload, client up / server down)",
   bytesTable(medians),
-  "## Server CPU while loaded (100% = one core)",
+  "## CPU while loaded (100% = one core; 2 cores in all)",
   cpuTable(medians),
   ...(Object.keys(codecMedian).length ? ["## Codec", codecTable(codecMedian)] : []),
 ].join("\n\n");

@@ -5,7 +5,32 @@
  * @module
  */
 
+import process from "node:process";
 import { type BenchClient, type ClientKind, connectClient } from "./clients.ts";
+
+/** A measured window in wall-clock time, and this process's CPU use in it. */
+export interface Window {
+  /** `Date.now()` at the start. */
+  from: number;
+  /** `Date.now()` at the end. */
+  to: number;
+  /** Load generator CPU, percent of one core. */
+  clientCpuPct: number;
+}
+
+/** Start a window; call the result to end it. */
+function openWindow(): () => Window {
+  const from = Date.now();
+  const cpu = process.cpuUsage();
+  return () => {
+    const to = Date.now();
+    const used = process.cpuUsage(cpu);
+    const clientCpuPct = Math.round(
+      ((used.user + used.system) / 1000 / Math.max(1, to - from)) * 100,
+    );
+    return { from, to, clientCpuPct };
+  };
+}
 
 /** Throw when a deadline has passed. */
 function check(deadline: number, what: string): void {
@@ -127,6 +152,8 @@ export interface ThroughputResult {
   seconds: number;
   /** Echoed messages received per second, all clients together. */
   msgsPerSec: number;
+  /** When it was measured. */
+  window: Window;
 }
 
 /**
@@ -158,14 +185,16 @@ export async function throughput(
     await new Promise((r) => setTimeout(r, Math.min(500, seconds * 200)));
     const start = performance.now();
     const from = received;
+    const close = openWindow();
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const elapsed = (performance.now() - start) / 1000;
     const count = received - from;
+    const measured = close();
     running = false;
     // Let the pipeline drain so the server is idle for the next scenario.
     await until(() => inFlight <= 0, performance.now() + 10_000, () => `${inFlight} in flight`)
       .catch(() => {});
-    return { clients, seconds: elapsed, msgsPerSec: Math.round(count / elapsed) };
+    return { clients, seconds: elapsed, msgsPerSec: Math.round(count / elapsed), window: measured };
   } finally {
     running = false;
     for (const c of all) c.close();
@@ -179,6 +208,8 @@ export interface FanoutResult {
   ms: number;
   /** Messages delivered to room members per second. */
   deliveriesPerSec: number;
+  /** When it was measured. */
+  window: Window;
 }
 
 /**
@@ -218,6 +249,7 @@ export async function fanout(
       };
     }
     const start = performance.now();
+    const close = openWindow();
     pump();
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -230,11 +262,13 @@ export async function fanout(
       }),
     ]).finally(() => clearTimeout(timer));
     const ms = performance.now() - start;
+    const measured = close();
     return {
       members,
       messages,
       ms: Math.round(ms),
       deliveriesPerSec: Math.round(target / ms * 1000),
+      window: measured,
     };
   } finally {
     for (const c of room) c.close();

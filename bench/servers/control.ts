@@ -1,8 +1,9 @@
 /**
  * The control channel every contender server shares: it prints one JSON line
  * with its port when it listens, then answers commands read from stdin, one
- * per line: `stats` (garbage-collect, then print memory and CPU time) and
- * `quit` (or the end of stdin: close and exit).
+ * per line: `stats` (garbage-collect, then print memory and CPU time),
+ * `cpu <from> <to>` (CPU use between two `Date.now()` times, in percent of one
+ * core) and `quit` (or the end of stdin: close and exit).
  *
  * @module
  */
@@ -41,6 +42,18 @@ export function collectGarbage(): void {
 export async function serveControl(start: () => Promise<Started>): Promise<void> {
   const server = await start();
   console.log(JSON.stringify({ port: server.port, runtime: runtime(), pid: process.pid }));
+  // CPU time sampled every 50 ms, so the runner can ask for the share of any
+  // recent window (the load generator reports its windows in wall-clock time).
+  const samples: { t: number; cpuMs: number }[] = [];
+  const sample = () => {
+    const cpu = process.cpuUsage();
+    samples.push({ t: Date.now(), cpuMs: (cpu.user + cpu.system) / 1000 });
+    if (samples.length > 4000) samples.splice(0, 1000);
+  };
+  sample();
+  setInterval(sample, 50);
+  const at = (t: number) =>
+    samples.reduce((best, s) => (Math.abs(s.t - t) < Math.abs(best.t - t) ? s : best));
   const lines = createInterface({ input: process.stdin });
   let quitting = false;
   const quit = async () => {
@@ -62,6 +75,13 @@ export async function serveControl(start: () => Promise<Started>): Promise<void>
         heapUsed: mem.heapUsed,
         cpuMs: (cpu.user + cpu.system) / 1000,
       }));
+    } else if (line.startsWith("cpu ")) {
+      const [from, to] = line.slice(4).split(" ").map(Number) as [number, number];
+      await new Promise((r) => setTimeout(r, 60)); // the sample after `to`
+      const a = at(from);
+      const b = at(to);
+      const pct = b.t > a.t ? ((b.cpuMs - a.cpuMs) / (b.t - a.t)) * 100 : 0;
+      console.log(JSON.stringify({ cpuPct: Math.round(pct) }));
     } else if (line.trim() === "quit") await quit();
   });
   lines.on("close", () => void quit());
