@@ -1,0 +1,132 @@
+/**
+ * Per-connection rate limiting: two token buckets, one on messages and one on
+ * bytes, checked on every frame a client sends.
+ *
+ * @module
+ */
+
+import { now } from "./types.ts";
+
+/** Which rate a peer went over. */
+export type RateLimitName = "maxMessagesPerSecond" | "maxBytesPerSecond";
+
+/** What a `rate-warning` event carries. */
+export interface RateWarning {
+  /** The limit the peer went over. */
+  limit: RateLimitName;
+  /** The sustained rate it allows, per second. */
+  allowed: number;
+}
+
+/** What {@linkcode RateLimiter.take} decided about one frame. */
+export type RateVerdict = "ok" | "warn" | "exceeded";
+
+/** Options of {@linkcode RateLimiter}. */
+export interface RateLimiterOptions {
+  /** Messages per second, sustained. */
+  maxMessagesPerSecond: number;
+  /** Bytes per second, sustained. */
+  maxBytesPerSecond: number;
+  /** The clock, in milliseconds. @default performance.now */
+  clock?: () => number;
+}
+
+/**
+ * One token bucket. It holds up to two seconds of tokens (the burst) and may
+ * go into debt down to minus one second of tokens; the caller decides what
+ * the debt means.
+ */
+class Bucket {
+  readonly #perMs: number;
+  readonly #capacity: number;
+  #tokens: number;
+
+  constructor(perSecond: number) {
+    this.#perMs = perSecond / 1000;
+    this.#capacity = perSecond * 2;
+    this.#tokens = this.#capacity;
+  }
+
+  get tokens(): number {
+    return this.#tokens;
+  }
+
+  refill(elapsedMs: number): void {
+    this.#tokens = Math.min(this.#capacity, this.#tokens + elapsedMs * this.#perMs);
+  }
+
+  take(n: number): void {
+    this.#tokens -= n;
+  }
+}
+
+/**
+ * Token buckets on messages and bytes for one connection.
+ *
+ * A peer may burst up to twice its sustained rates. Past that, `take` answers
+ * `"warn"` once (the session then sends `rate-warning`); the frames are still
+ * handled, so a peer that slows down loses nothing. When the peer keeps on
+ * for another second's worth (a debt of one second of tokens), `take` answers
+ * `"exceeded"` and the session disconnects it with `rate-limit`. Once both
+ * buckets are out of debt, a later burst warns again.
+ *
+ * @example
+ * ```ts
+ * import { RateLimiter } from "./rate_limit.ts";
+ * let t = 0;
+ * const limiter = new RateLimiter({ maxMessagesPerSecond: 2, maxBytesPerSecond: 1000, clock: () => t });
+ * const verdicts = [1, 2, 3, 4, 5, 6, 7].map(() => limiter.take(10));
+ * console.log(verdicts); // ["ok", "ok", "ok", "ok", "warn", "ok", "exceeded"]
+ * ```
+ */
+export class RateLimiter {
+  readonly #messages: Bucket;
+  readonly #bytes: Bucket;
+  readonly #options: RateLimiterOptions;
+  readonly #clock: () => number;
+  #last: number;
+  #warned = false;
+  /** The limit named by the last `"warn"` or `"exceeded"`. */
+  broken: RateWarning | undefined;
+
+  /** @param options Sustained rates and, for tests, a clock. */
+  constructor(options: RateLimiterOptions) {
+    this.#options = options;
+    this.#messages = new Bucket(options.maxMessagesPerSecond);
+    this.#bytes = new Bucket(options.maxBytesPerSecond);
+    this.#clock = options.clock ?? now;
+    this.#last = this.#clock();
+  }
+
+  /**
+   * Count one frame.
+   *
+   * @param bytes The frame's size.
+   * @returns `"ok"`, `"warn"` the first time the peer goes over, `"exceeded"` when it must go.
+   */
+  take(bytes: number): RateVerdict {
+    const t = this.#clock();
+    const elapsed = t - this.#last;
+    if (elapsed > 0) {
+      this.#last = t;
+      this.#messages.refill(elapsed);
+      this.#bytes.refill(elapsed);
+    }
+    this.#messages.take(1);
+    this.#bytes.take(bytes);
+    const m = this.#messages.tokens;
+    const b = this.#bytes.tokens;
+    if (m >= 0 && b >= 0) {
+      this.#warned = false;
+      return "ok";
+    }
+    const { maxMessagesPerSecond, maxBytesPerSecond } = this.#options;
+    this.broken = m < 0
+      ? { limit: "maxMessagesPerSecond", allowed: maxMessagesPerSecond }
+      : { limit: "maxBytesPerSecond", allowed: maxBytesPerSecond };
+    if (m < -maxMessagesPerSecond || b < -maxBytesPerSecond) return "exceeded";
+    if (this.#warned) return "ok";
+    this.#warned = true;
+    return "warn";
+  }
+}
