@@ -2,7 +2,7 @@
 // process, each with its own TCP port and clients, sharing rooms through a MemoryHub.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { MemoryAdapter, MemoryHub } from "../cluster/mod.ts";
+import { MemoryAdapter, MemoryEngine, MemoryHub } from "../cluster/mod.ts";
 import type { GameSocketClient } from "../client.ts";
 import type { GameSocketServer } from "../server.ts";
 import type { GameSocketError } from "../core/errors.ts";
@@ -197,6 +197,26 @@ describe("cluster (memory engine)", () => {
     assert.equal(server.adapter, undefined);
     clients.forEach((c) => c.close());
     await server.close();
+  });
+
+  it("garbage on the cluster channels is reported as a coded error and breaks nothing", async () => {
+    const { hub, nodes, player, close } = await cluster(2);
+    const b = await player(1, "arena");
+    const errors: Array<{ code?: string }> = [];
+    nodes[1]!.adapter.on("error", (e) => void errors.push(e as { code?: string }));
+    const rogue = new MemoryEngine(hub);
+    for (const channel of hub.channels.keys()) {
+      await rogue.publish(channel, new Uint8Array([1, 99])); // unknown kind
+      await rogue.publish(channel, new Uint8Array([7, 1])); // another format version
+      await rogue.publish(channel, new Uint8Array([1, 1, 200])); // truncated
+    }
+    const hit = next(b, "hit");
+    nodes[0]!.server.of("/game").to("arena").emit("hit", "still fine");
+    assert.deepEqual(await hit, ["still fine"]);
+    assert.ok(errors.length >= 3);
+    assert.ok(errors.every((e) => typeof e.code === "string" && e.code.startsWith("ERR_")));
+    assert.ok(errors.some((e) => e.code === "ERR_UNSUPPORTED_VERSION"));
+    await close();
   });
 
   it("an adapter serves one server only, and bad timing options are refused", () => {

@@ -113,6 +113,20 @@ describe("cluster (redis engine, this runtime)", () => {
     await close();
   });
 
+  it("a server closes promptly while Redis is away, and leaves no heartbeat when it closes cleanly", async () => {
+    const { nodes, close } = await cluster(2);
+    await nodes[1]!.server.close();
+    assert.deepEqual((await nodes[0]!.adapter.nodes()).map((n) => n.id), [
+      nodes[0]!.adapter.nodeId,
+    ]);
+    await redis.stop();
+    await until(() => nodes[0]!.adapter.status === "down", 5_000, "down");
+    await nodes[0]!.server.close(); // resolves without Redis (a hang would time the test out)
+    assert.equal(nodes[0]!.adapter.status, "closed");
+    await redis.start();
+    await close();
+  });
+
   it("Redis unreachable at start: down is reported, the server serves locally, up once Redis appears", async () => {
     const { freePort, RedisServer } = await import("../scripts/redis_server.ts");
     const later = new RedisServer(await freePort());
