@@ -24,6 +24,8 @@ import { Heartbeat } from "./heartbeat.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
 import { openLink } from "./open_link.ts";
 import type { EventMap } from "./types.ts";
+import { type ClientUdpOptions, startUdpClient, type UdpClient } from "./udp_client.ts";
+import { UDP_OFF, type UdpStatus } from "./udp_stats.ts";
 
 /** Opens a transport to a URL; the default uses the runtime's sockets. */
 export type TransportFactory = (url: URL, handlers: TransportHandlers) => Promise<Transport>;
@@ -40,6 +42,8 @@ export interface ClientOptions {
   transport?: TransportFactory;
   /** The runtime's sockets; defaults to the one the entry point installed. */
   runtime?: Runtime;
+  /** Bind UDP for volatile messages when the server offers it; false keeps to the stream. @default true */
+  udp?: boolean | ClientUdpOptions;
 }
 
 /** Connection states of a client. */
@@ -51,6 +55,8 @@ export interface ClientEvents {
   disconnect: (reason: DisconnectReason, message: string) => void;
   /** A handler threw. */
   error: (error: unknown) => void;
+  /** UDP became bound (volatile sends now use it), or binding failed (they keep to the stream). */
+  udp: (state: "bound" | "failed") => void;
 }
 
 /**
@@ -82,6 +88,7 @@ export class GameSocketClient extends Emitter {
   readonly #byId = new Map<number, ClientNamespace>();
   readonly #options: ClientOptions;
   #welcome: ((welcome: WelcomePacket) => void) | undefined;
+  #udp: UdpClient | undefined;
   #refused: ((error: Error) => void) | undefined;
 
   private constructor(url: URL, options: ClientOptions) {
@@ -183,9 +190,15 @@ export class GameSocketClient extends Emitter {
         `Cannot send a ${frame.length}-byte frame: the server accepts at most ${this.limits.maxFrameSize} (maxFrameSize)`,
       );
     }
+    if (volatile && this.#udp?.bound && this.#udp.link.send(frame)) return true;
     if (volatile && transport.bufferedAmount > DEFAULT_LIMITS.volatileHighWaterMark) return false;
     transport.send(frame);
     return true;
+  }
+
+  /** Whether volatile sends go over UDP (`state` is "bound") or the stream, and UDP counters. */
+  get udp(): UdpStatus {
+    return this.#udp ?? UDP_OFF;
   }
 
   /** Internal: a namespace left; forget it. */
@@ -259,12 +272,24 @@ export class GameSocketClient extends Emitter {
     this.#heartbeat = new Heartbeat(
       welcome.pingInterval,
       welcome.pingTimeout,
-      (time) => this.sendPacket({ kind: PacketKind.Ping, time }),
+      (time) => {
+        this.sendPacket({ kind: PacketKind.Ping, time });
+        if (this.#udp?.bound) this.#udp.link.ping();
+      },
       () => {
         this.#transport?.close();
         this.#closed("ping-timeout", "No frame from the server in time");
       },
     );
+    this.#udp?.close(); // a new welcome (a resume) brings a new token
+    this.#udp = startUdpClient(welcome, {
+      option: this.#options.udp,
+      bindUdp: () => (this.#options.runtime ?? defaultRuntime()).bindUdp,
+      address: this.#transport?.remoteAddress || this.url.hostname.replace(/^\[|\]$/g, ""),
+      maxFrameSize: this.#options.maxFrameSize ?? DEFAULT_LIMITS.maxFrameSize,
+      deliver: (packet) => "nsp" in packet && this.#byId.get(packet.nsp)?.onPacket(packet),
+      onState: (state) => this.dispatch("udp", state),
+    });
   }
 
   #onFrame(frame: Uint8Array): void {
@@ -350,6 +375,7 @@ export class GameSocketClient extends Emitter {
     const wasOpen = this.#state === "open";
     this.#state = "closed";
     this.#heartbeat?.stop();
+    this.#udp?.close();
     this.#transport?.close();
     for (const nsp of [...this.#byName.values()]) nsp.onDisconnect(reason, message);
     this.#byName.clear();

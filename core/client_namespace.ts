@@ -9,6 +9,7 @@ import type { Schema } from "../protocol/schema.ts";
 import { type ConnectPacket, type Packet, PacketKind, RoomOp } from "../protocol/types.ts";
 import { type AckCallback, PendingAcks } from "./acks.ts";
 import type { GameSocketClient } from "./client.ts";
+import type { UdpStatus } from "./udp_stats.ts";
 import { Emitter } from "./emitter.ts";
 import { type DisconnectReason, GameSocketError, RESERVED_EVENTS } from "./errors.ts";
 import { fromPayload, toPayload } from "./payload.ts";
@@ -89,6 +90,11 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
   /** The socket id (the connection's). */
   get sid(): string {
     return this.#client.sid;
+  }
+
+  /** Whether `volatile` sends go over UDP (`state` is "bound") or the stream; the connection's. */
+  get udp(): UdpStatus {
+    return this.#client.udp;
   }
 
   /** Resolves when the server accepts the namespace; rejects with its reason if it refuses. */
@@ -198,7 +204,11 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
     );
   }
 
-  /** Sends that are dropped, not queued, when the link is congested or not connected yet. */
+  /**
+   * Sends that are dropped, not queued, when the link is congested or not
+   * connected yet. They go over UDP when bound (see `udp`), unordered and
+   * latest-wins per channel; a frame too large for one datagram takes the stream.
+   */
   get volatile(): {
     emit: (event: keyof E & string, payload?: unknown) => boolean;
     send: <T>(schema: Schema<T>, value: T) => boolean;

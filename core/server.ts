@@ -23,6 +23,8 @@ import type { ServerContext } from "./server_context.ts";
 import { ServerSession } from "./session.ts";
 import { attachWs, type ServerHandlerOptions, wsFetchHandler } from "./ws_mount.ts";
 import type { EventMap } from "./types.ts";
+import { UdpServer, type UdpServerOptions } from "./udp_server.ts";
+import type { UdpServerStats } from "./udp_stats.ts";
 
 /** Options of {@linkcode GameSocketServer}. */
 export interface ServerOptions {
@@ -43,12 +45,19 @@ export interface ServerOptions {
   adapter?: ClusterAdapter;
   /** The runtime's sockets; defaults to the one the entry point installed. */
   runtime?: Runtime;
+  /** UDP settings, used once `listen({ udp })` binds a UDP port. */
+  udp?: UdpServerOptions;
 }
 
 /** Where to listen. Each transport is optional; port 0 picks a free port. */
 export interface ServerListenOptions {
   /** TCP port. */
   tcp?: number;
+  /**
+   * UDP port for volatile messages: clients of the stream listeners get a
+   * token in the handshake and bind to it.
+   */
+  udp?: number;
   /** WebSocket port (one frame per binary message; any path). */
   ws?: number;
   /** Host to bind. @default "127.0.0.1" */
@@ -59,6 +68,8 @@ export interface ServerListenOptions {
 export interface BoundPorts {
   /** TCP port, when listening on TCP. */
   tcp?: number;
+  /** UDP port, when listening on UDP. */
+  udp?: number;
   /** WebSocket port, when listening on WebSocket. */
   ws?: number;
 }
@@ -102,6 +113,7 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
   #allClosed: (() => void) | undefined;
   readonly #context: ServerContext;
   #closing = false;
+  readonly #udp: UdpServer;
 
   /**
    * Make a server; it listens once `listen()` is called.
@@ -117,6 +129,7 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
     this.pingInterval = positive("pingInterval", options.pingInterval ?? 25_000);
     this.pingTimeout = positive("pingTimeout", options.pingTimeout ?? 20_000);
     this.#runtime = options.runtime;
+    this.#udp = new UdpServer(options.udp ?? {}, this.limits.maxFrameSize);
     for (const schema of options.schemas ?? []) this.schemas.register(schema);
     // deno-lint-ignore no-this-alias
     const server = this;
@@ -184,6 +197,13 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
     const runtime = this.#requireRuntime();
     const hostname = options.hostname ?? "127.0.0.1";
     const ports: BoundPorts = {};
+    if (options.udp !== undefined) {
+      // First, so the first client's welcome already offers UDP.
+      if (!runtime.bindUdp) {
+        throw new TypeError(`Cannot listen on UDP: the ${runtime.name} runtime has no UDP`);
+      }
+      ports.udp = await this.#udp.listen(runtime.bindUdp, options.udp, hostname);
+    }
     if (options.tcp !== undefined) {
       const listener = await runtime.listenTcp(
         { port: options.tcp, hostname, maxFrameSize: this.limits.maxFrameSize },
@@ -241,7 +261,7 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
    * pair) and return the handlers it must call.
    */
   accept(transport: Transport): TransportHandlers {
-    const session = new ServerSession(this.#context, transport);
+    const session = new ServerSession(this.#context, transport, this.#udp);
     const handlers = session.handlers();
     if (this.#closing) {
       queueMicrotask(() => session.close("server-shutdown", "The server is closing"));
@@ -265,7 +285,7 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
    */
   async close(timeout = 5_000): Promise<void> {
     this.#closing = true;
-    await Promise.all(this.#listeners.splice(0).map((l) => l.close()));
+    await Promise.all([...this.#listeners.splice(0).map((l) => l.close()), this.#udp.close()]);
     for (const session of [...this.sessions]) {
       session.close("server-shutdown", "The server is shutting down");
     }
@@ -278,6 +298,15 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
     });
     clearTimeout(timer);
     this.#allClosed = undefined;
+  }
+
+  /**
+   * Counters of the UDP socket for datagrams no connection owns (unknown
+   * senders, garbage, refused binds), and the number of UDP bindings in force.
+   * Each connection's own counters are in `socket.udp.stats`.
+   */
+  get udpStats(): UdpServerStats {
+    return this.#udp.stats;
   }
 
   #transportClosed(session: ServerSession): void {

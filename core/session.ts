@@ -13,6 +13,8 @@ import type { DisconnectReason } from "./errors.ts";
 import type { ServerSocket } from "./socket.ts";
 import type { ServerContext } from "./server_context.ts";
 import { Heartbeat } from "./heartbeat.ts";
+import type { UdpEndpoint, UdpServer } from "./udp_server.ts";
+import { UDP_OFF, type UdpStatus } from "./udp_stats.ts";
 
 /** Connection states. */
 export type SessionState = "handshake" | "open" | "closed";
@@ -38,16 +40,21 @@ export class ServerSession {
   #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   /** Namespaces whose middleware is running, so a second connect waits its turn. */
   readonly #connecting = new Set<string>();
+  /** The server's UDP socket, when it has one; the session's endpoint on it once issued. */
+  readonly #udpServer: UdpServer | undefined;
+  #udp: UdpEndpoint | undefined;
 
   /**
    * Start a session for an accepted link; the handshake timer starts now.
    *
    * @param ctx The server this session belongs to.
    * @param transport The accepted link.
+   * @param udp The server's UDP socket (the welcome then offers a UDP token).
    */
-  constructor(ctx: ServerContext, transport: Transport) {
+  constructor(ctx: ServerContext, transport: Transport, udp?: UdpServer) {
     this.#ctx = ctx;
     this.#transport = transport;
+    this.#udpServer = udp;
     this.#handshakeTimer = setTimeout(
       () =>
         this.close("handshake-timeout", `No handshake within ${ctx.limits.handshakeTimeout} ms`),
@@ -74,15 +81,22 @@ export class ServerSession {
     return this.#transport;
   }
 
+  /** Whether volatile messages of this connection go over UDP, and its UDP counters. */
+  get udp(): UdpStatus {
+    return this.#udp ?? UDP_OFF;
+  }
+
   /**
    * Queue a frame to the peer.
    *
    * @param frame Encoded packet (shared by a broadcast; never mutated).
-   * @param volatile Drop instead of queueing when the link is congested.
+   * @param volatile Drop instead of queueing when the link is congested; goes
+   *   over UDP when bound (a frame too large for a datagram takes the stream).
    * @returns False when the frame was dropped or the session is closed.
    */
   send(frame: Uint8Array, volatile = false): boolean {
     if (this.#state === "closed") return false;
+    if (volatile && this.#udp?.bound && this.#udp.link.send(frame)) return true;
     const transport = this.#transport;
     if (volatile && transport.bufferedAmount > this.#ctx.limits.volatileHighWaterMark) return false;
     transport.send(frame);
@@ -112,6 +126,7 @@ export class ServerSession {
     if (tellPeer) this.sendPacket({ kind: PacketKind.Disconnect, nsp: -1, reason, message });
     this.#state = "closed";
     this.#stopTimers();
+    this.#udp?.release();
     for (const socket of [...this.sockets.values()]) socket.onClosed(reason);
     this.sockets.clear();
     this.#transport.close();
@@ -185,8 +200,7 @@ export class ServerSession {
       resumeToken: "",
       resumed: false,
       received: 0,
-      udpToken: new Uint8Array(0),
-      udpPort: 0,
+      ...this.#issueUdp(),
     });
     this.#startHeartbeat();
   }
@@ -252,9 +266,30 @@ export class ServerSession {
     this.#heartbeat = new Heartbeat(
       pingInterval,
       pingTimeout,
-      (time) => this.sendPacket({ kind: PacketKind.Ping, time }),
+      (time) => {
+        this.sendPacket({ kind: PacketKind.Ping, time });
+        if (this.#udp?.bound) this.#udp.link.ping();
+      },
       () => this.close("ping-timeout", `No frame for ${pingInterval + pingTimeout} ms`),
     );
+  }
+
+  /**
+   * Issue this session's UDP token for a welcome, dropping any earlier binding
+   * (a resumed session calls this again, and the client binds anew).
+   */
+  #issueUdp(): { udpToken: Uint8Array; udpPort: number } {
+    this.#udp?.release();
+    this.#udp = this.#udpServer?.issue((packet) => this.#onUdpPacket(packet));
+    return this.#udp
+      ? { udpToken: this.#udp.token, udpPort: this.#udpServer!.port }
+      : { udpToken: new Uint8Array(0), udpPort: 0 };
+  }
+
+  /** A volatile event or schema message that came over UDP (the link checked its kind). */
+  #onUdpPacket(packet: Packet): void {
+    if (this.#state !== "open" || !("nsp" in packet)) return;
+    this.sockets.get(packet.nsp)?.onPacket(packet);
   }
 
   #stopTimers(): void {

@@ -14,6 +14,7 @@ import { type DisconnectReason, GameSocketError, RESERVED_EVENTS } from "./error
 import type { Namespace } from "./namespace.ts";
 import { fromPayload, toPayload } from "./payload.ts";
 import type { ServerSession } from "./session.ts";
+import type { UdpStatus } from "./udp_stats.ts";
 import { type AckOptions, DEFAULT_ACK_TIMEOUT, type EventHandler, type EventMap } from "./types.ts";
 
 /** Handlers of the events the library emits on a server socket. */
@@ -82,6 +83,15 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
   /** Round-trip time of the connection's last heartbeat, in milliseconds. */
   get rtt(): number {
     return this.#session.rtt;
+  }
+
+  /**
+   * Whether `volatile` sends to this client go over UDP (`state` is "bound")
+   * or over the stream, and the connection's UDP counters (shared by its
+   * namespaces).
+   */
+  get udp(): UdpStatus {
+    return this.#session.udp;
   }
 
   /** The client's IP address. */
@@ -201,7 +211,11 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
     return this.#session.sendPacket({ kind: PacketKind.Raw, nsp: this.namespace.id, data: bytes });
   }
 
-  /** Sends that are dropped, not queued, when this client's link is congested. */
+  /**
+   * Sends that are dropped, not queued, when this client's link is congested.
+   * They go over UDP when the connection is bound (see `udp`), unordered and
+   * latest-wins per channel; a frame too large for one datagram takes the stream.
+   */
   get volatile(): VolatileSender<E> {
     return {
       emit: (event, payload) => {

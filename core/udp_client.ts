@@ -8,7 +8,14 @@
 
 import type { Packet } from "../protocol/types.ts";
 import type { BindUdpFn, UdpSocket } from "../runtime/types.ts";
-import { bindDatagram, BOUND_SIZE, DATAGRAM_BOUND, readU32, tagOf } from "./udp_datagram.ts";
+import {
+  bindDatagram,
+  BOUND_SIZE,
+  DATAGRAM_BOUND,
+  readU32,
+  tagOf,
+  UDP_TOKEN_SIZE,
+} from "./udp_datagram.ts";
 import { UdpLink } from "./udp_link.ts";
 import { DEFAULT_MAX_DATAGRAM_SIZE } from "./udp_sender.ts";
 import type { UdpState, UdpStats, UdpStatus } from "./udp_stats.ts";
@@ -156,4 +163,40 @@ export class UdpClient implements UdpStatus {
     void this.#socket?.close();
     this.#socket = undefined;
   }
+}
+
+/** What {@linkcode startUdpClient} needs besides the welcome. */
+export interface StartUdpClientInit extends Omit<UdpClientInit, "port" | "token" | "bindUdp"> {
+  /** The runtime's UDP bind, if it has one (asked only when UDP is offered; may throw). */
+  bindUdp: () => BindUdpFn | undefined;
+  /** The client's `udp` option: false turns UDP off. */
+  option: boolean | ClientUdpOptions | undefined;
+}
+
+/**
+ * Start binding when the welcome offers UDP, the option allows it and the
+ * runtime has UDP.
+ *
+ * @param welcome The server's welcome (its token is copied).
+ * @param init The rest of what the client needs.
+ * @returns The binding client, or undefined when UDP is off.
+ */
+export function startUdpClient(
+  welcome: { udpToken: Uint8Array; udpPort: number },
+  init: StartUdpClientInit,
+): UdpClient | undefined {
+  const option = init.option;
+  if (option === false || welcome.udpPort === 0) return undefined;
+  if (welcome.udpToken.length !== UDP_TOKEN_SIZE) return undefined;
+  let bindUdp: BindUdpFn | undefined;
+  try {
+    bindUdp = init.bindUdp();
+  } catch {
+    return undefined; // no runtime installed (a custom transport): the stream carries everything
+  }
+  if (!bindUdp) return undefined;
+  return new UdpClient(
+    { ...init, bindUdp, port: welcome.udpPort, token: welcome.udpToken.slice() },
+    typeof option === "object" ? option : {},
+  );
 }

@@ -89,3 +89,9 @@ export function newUdpStats(): UdpStats {
     rtt: 0,
   };
 }
+
+/** The status of a connection without UDP. */
+export const UDP_OFF: UdpStatus = Object.freeze({
+  state: "off",
+  stats: Object.freeze(newUdpStats()),
+});
