@@ -24,3 +24,4 @@ export * from "./shared_exports.ts";
 export type { ClientEvents, ClientOptions, ClientState, TransportFactory } from "./core/client.ts";
 export { ClientNamespace } from "./core/client_namespace.ts";
 export type { ClientNamespaceEvents } from "./core/client_namespace.ts";
+export type { ClientUdpOptions } from "./core/udp_client.ts";

@@ -11,6 +11,7 @@ export type { AnyHandler, Emitter } from "./core/emitter.ts";
 export type { AckCallback } from "./core/acks.ts";
 export { DEFAULT_LIMITS } from "./core/limits.ts";
 export type { Limits } from "./core/limits.ts";
+export type { UdpServerStats, UdpState, UdpStats, UdpStatus } from "./core/udp_stats.ts";
 export { setDefaultRuntime } from "./core/default_runtime.ts";
 export type {
   AcceptHandler,
@@ -24,6 +25,7 @@ export type {
   TransportHandlers,
   TransportKind,
 } from "./runtime/types.ts";
+export type { BindUdpFn, DatagramHandler, UdpBindOptions, UdpSocket } from "./runtime/types.ts";
 export type {
   HttpServerLike,
   WsAttachFn,
