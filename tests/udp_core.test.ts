@@ -1,11 +1,19 @@
 // Issue 6: the pure parts of the UDP channel (no sockets): datagram layout,
 // coalescing, latest-wins sequencing, duplicate suppression, bad input, tokens.
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { encodePacket } from "../protocol/packet.ts";
 import { type Packet, PacketKind } from "../protocol/types.ts";
 import { UdpBindings } from "../core/udp_bindings.ts";
-import { seqDiff } from "../core/udp_datagram.ts";
+import {
+  bindDatagram,
+  boundDatagram,
+  DATAGRAM_PING,
+  DATAGRAM_PONG,
+  pingDatagram,
+  seqDiff,
+} from "../core/udp_datagram.ts";
 import { UdpLink } from "../core/udp_link.ts";
 import { UdpReceiver } from "../core/udp_receiver.ts";
 import { UdpSender } from "../core/udp_sender.ts";
@@ -202,5 +210,35 @@ describe("UdpBindings", () => {
     await new Promise((resolve) => setTimeout(resolve, 40));
     assert.equal(bindings.bind(bindOf(a.token), 4000, "10.0.0.1"), undefined);
     assert.equal(a.port, 0);
+  });
+});
+
+describe("PROTOCOL.md section 10", () => {
+  it("lists the datagram vectors the code writes", async () => {
+    const doc = readFileSync(new URL("../protocol/PROTOCOL.md", import.meta.url), "utf8");
+    const rows = [...doc.matchAll(/^\| (udp [^|]*?)\s*\| `([0-9a-f ]+)`\s*\|$/gm)].map((m) => m[2]);
+    const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join(" ");
+    const token = Uint8Array.from({ length: 16 }, (_, i) => i < 4 ? 0x0a + i : i);
+    const out: Uint8Array[] = [];
+    const sender = new UdpSender(TAG, 1200, (b) => out.push(b) > 0, newUdpStats());
+    sender.send(msg(0, 1, 0x2a));
+    sender.send(
+      encodePacket({
+        kind: PacketKind.Event,
+        nsp: 1,
+        name: "hp",
+        ackId: 0,
+        payload: { type: "json", value: 7 },
+      }),
+    );
+    await Promise.resolve();
+    assert.deepEqual(rows, [
+      hex(bindDatagram(token)),
+      hex(boundDatagram(TAG)),
+      hex(pingDatagram(DATAGRAM_PING, TAG, 1.5)),
+      hex(pingDatagram(DATAGRAM_PONG, TAG, 1.5)),
+      hex(out[0]!),
+      hex(data(3, 1, [msg(0, 1, 0x2a)])),
+    ]);
   });
 });
