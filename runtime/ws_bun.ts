@@ -7,6 +7,7 @@
  * @module
  */
 
+import { tooLarge, WsCloseCode } from "./ws_close.ts";
 import { WsTransport } from "./ws_transport.ts";
 import type { AcceptHandler, Listener, WsFetchHandler, WsHandlerFn, WsListenFn } from "./types.ts";
 
@@ -32,7 +33,7 @@ interface BunServer {
   readonly port: number;
   upgrade(request: Request, options: { data: SocketData }): boolean;
   requestIP(request: Request): { address: string; port: number } | null;
-  stop(closeActive?: boolean): void;
+  stop(closeActive?: boolean): Promise<void> | void;
 }
 
 /** Bun's `websocket` handlers and options. */
@@ -87,7 +88,14 @@ function websocketHandler(
     },
     message: (ws, message) => ws.data.transport?.message(message),
     drain: (ws) => ws.data.transport?.drained(),
-    close: (ws, code, reason) => ws.data.transport?.closed(code, reason),
+    close(ws, code, reason) {
+      const transport = ws.data.transport;
+      transport?.closed(code, reason);
+      // uWebSockets refused a message over maxPayloadLength (and sent 1009 itself).
+      if (reason === "Received too big message") {
+        transport?.refuse(WsCloseCode.MessageTooBig, tooLarge(0, maxFrameSize));
+      }
+    },
     maxPayloadLength: maxFrameSize,
     // The core cuts a slow consumer at maxBufferedBytes; Bun must not drop frames first.
     backpressureLimit: 1024 * 1024 * 1024,
@@ -125,7 +133,14 @@ export const listen: WsListenFn = (options, accept) =>
       },
       websocket: websocketHandler(options.maxFrameSize, accept),
     });
-    resolve({ port: server.port, close: () => Promise.resolve(server.stop(false)) });
+    resolve({
+      port: server.port,
+      close: () => {
+        // stop(false) stops accepting at once; its promise waits for open sockets (the core's).
+        void server.stop(false);
+        return Promise.resolve();
+      },
+    });
   });
 
 /**

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { tooLarge, WsCloseCode } from "./ws_close.ts";
 import { WsTransport } from "./ws_transport.ts";
 import type { WsFetchHandler, WsHandlerFn } from "./types.ts";
 
@@ -107,7 +108,10 @@ function upgrade(
   };
   socket.onerror = (event) => {
     const message = (event as { message?: string }).message ?? "WebSocket error";
-    transport.failed(new Error(message));
+    // Deno's own frame limit (64 MiB): refused on the declared length, like ours.
+    if (/too large/i.test(message)) {
+      transport.refuse(WsCloseCode.MessageTooBig, tooLarge(0, maxFrameSize));
+    } else transport.failed(new Error(message));
   };
   socket.onclose = (event) => transport.closed(event.code, event.reason);
   return response;

@@ -15,7 +15,8 @@
 import * as http from "node:http";
 import type * as net from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
-import { closeReason, tooLarge, WsCloseCode, WsTransport } from "./ws_transport.ts";
+import { closeReason, tooLarge, WsCloseCode } from "./ws_close.ts";
+import { WsTransport } from "./ws_transport.ts";
 import type {
   AcceptHandler,
   Listener,

@@ -11,8 +11,14 @@
  */
 
 import { ProtocolError } from "../protocol/errors.ts";
-import { decodePacket } from "../protocol/packet.ts";
-import { PacketKind } from "../protocol/types.ts";
+import {
+  closeCodeOf,
+  closeReason,
+  goodbyeFromClose,
+  goodbyeOf,
+  tooLarge,
+  WsCloseCode,
+} from "./ws_close.ts";
 import type { Transport, TransportHandlers, TransportKind } from "./types.ts";
 
 /** How long `close()` waits for the peer's close frame before dropping the link. */
@@ -23,42 +29,6 @@ const HIGH_WATER = 64 * 1024;
 const LOW_WATER = 16 * 1024;
 /** How often a full queue is checked where the runtime has no drain event. */
 const DRAIN_POLL_MS = 10;
-/** A close frame's reason holds at most 123 bytes of UTF-8. */
-const MAX_REASON_BYTES = 123;
-
-/** WebSocket close codes (RFC 6455 section 7.4.1). */
-export const WsCloseCode = {
-  /** A normal goodbye. */
-  Normal: 1000,
-  /** The server is shutting down. */
-  GoingAway: 1001,
-  /** The peer broke the protocol. */
-  ProtocolError: 1002,
-  /** The peer sent a kind of message this endpoint does not take (text). */
-  UnsupportedData: 1003,
-  /** The peer broke a rule (a limit, a reserved event). */
-  PolicyViolation: 1008,
-  /** A message was over the size limit. */
-  MessageTooBig: 1009,
-  /** The server is full; try again later. */
-  TryAgainLater: 1013,
-} as const;
-
-/** The close code for each disconnect reason the core sends; others get 1008. */
-const closeCodeOfReason: Record<string, number> = {
-  "client-close": WsCloseCode.Normal,
-  "kicked": WsCloseCode.Normal,
-  "namespace-leave": WsCloseCode.Normal,
-  "server-shutdown": WsCloseCode.GoingAway,
-  "ping-timeout": WsCloseCode.GoingAway,
-  "frame-too-large": WsCloseCode.MessageTooBig,
-  "protocol-error": WsCloseCode.ProtocolError,
-  "invalid-packet": WsCloseCode.ProtocolError,
-  "unknown-schema": WsCloseCode.ProtocolError,
-  "too-many-connections": WsCloseCode.TryAgainLater,
-  "too-many-connections-per-address": WsCloseCode.TryAgainLater,
-};
-
 /** A runtime's WebSocket, as {@linkcode WsTransport} uses it. */
 export interface WsPeer {
   /**
@@ -108,6 +78,8 @@ export class WsTransport implements Transport {
   /** Set once the transport refused a message itself; the goodbye packet does not override it. */
   #refused = false;
   #error: Error | undefined;
+  /** The peer sent its goodbye packet (so its close frame adds nothing). */
+  #goodbyeSeen = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #flush = (): void => {
     this.#scheduled = false;
@@ -148,7 +120,7 @@ export class WsTransport implements Transport {
    */
   send(frame: Uint8Array): void {
     if (this.#closing || this.#closed) return;
-    if (frame[0] === PacketKind.Disconnect) this.#noteGoodbye(frame);
+    this.#noteGoodbye(frame);
     this.#queue.push(frame.slice());
     this.#queued += frame.length;
     if (!this.#full && this.bufferedAmount > HIGH_WATER) this.#setFull();
@@ -197,6 +169,7 @@ export class WsTransport implements Transport {
     if (frame.length > this.#maxFrameSize) {
       return this.refuse(WsCloseCode.MessageTooBig, tooLarge(frame.length, this.#maxFrameSize));
     }
+    this.#goodbyeSeen ||= goodbyeOf(frame) !== undefined;
     try {
       this.#handlers.frame(frame);
     } catch (error) {
@@ -207,13 +180,14 @@ export class WsTransport implements Transport {
 
   /**
    * Refuse what the peer sent: report the error once (the owner then closes)
-   * and close with `code`. Later messages are ignored.
+   * and close with `code`. Later messages are ignored. Also called when the
+   * runtime itself refused and closed (then before `closed()`, or right after).
    *
    * @param code The close code to send.
    * @param error What went wrong; its message becomes the close reason.
    */
   refuse(code: number, error: Error): void {
-    if (this.#failed || this.#closed) return;
+    if (this.#failed) return;
     this.#failed = true;
     this.#refused = true;
     this.#closeCode = code;
@@ -262,8 +236,19 @@ export class WsTransport implements Transport {
       (normal || this.#closing ? undefined : new Error(
         `The peer closed the WebSocket with ${code}${reason ? ` (${reason})` : ""}`,
       ));
+    // A runtime that refused a message closed without our goodbye: make one from the close frame.
+    const goodbye = this.#closing || this.#goodbyeSeen || this.#failed
+      ? undefined
+      : goodbyeFromClose(code, reason);
     const handlers = this.#handlers;
-    queueMicrotask(() => handlers?.close(error));
+    queueMicrotask(() => {
+      if (goodbye) {
+        try {
+          handlers?.frame(goodbye);
+        } catch { /* the owner closes either way */ }
+      }
+      handlers?.close(goodbye ? undefined : error);
+    });
   }
 
   #sendQueued(): void {
@@ -305,41 +290,9 @@ export class WsTransport implements Transport {
 
   /** The core said goodbye to the whole connection: use its reason for the close frame. */
   #noteGoodbye(frame: Uint8Array): void {
-    if (this.#refused) return;
-    try {
-      const packet = decodePacket(frame);
-      if (packet.kind !== PacketKind.Disconnect || packet.nsp !== -1) return;
-      this.#closeCode = closeCodeOfReason[packet.reason] ?? WsCloseCode.PolicyViolation;
-      this.#closeReason = closeReason(packet.reason, packet.message);
-    } catch { /* not ours to judge */ }
+    const goodbye = this.#refused ? undefined : goodbyeOf(frame);
+    if (!goodbye) return;
+    this.#closeCode = closeCodeOf(goodbye.reason);
+    this.#closeReason = closeReason(goodbye.reason, goodbye.message);
   }
-}
-
-/**
- * The error for a message over the limit.
- *
- * @param length The message's length.
- * @param max The limit.
- * @returns A `ProtocolError` with code `ERR_FRAME_TOO_LARGE`.
- */
-export function tooLarge(length: number, max: number): ProtocolError {
-  const size = length > max ? `a ${length}-byte message` : "a message";
-  return new ProtocolError(
-    "ERR_FRAME_TOO_LARGE",
-    `Cannot accept ${size}: maxFrameSize is ${max} bytes`,
-  );
-}
-
-/**
- * `"<reason>: <message>"`, cut to the 123 UTF-8 bytes a close frame holds.
- *
- * @param reason A disconnect reason.
- * @param message Detail for people.
- * @returns The close frame's reason text.
- */
-export function closeReason(reason: string, message: string): string {
-  let text = message ? `${reason}: ${message}` : reason;
-  const encoder = new TextEncoder();
-  while (encoder.encode(text).length > MAX_REASON_BYTES) text = text.slice(0, -1);
-  return text;
 }
