@@ -164,9 +164,9 @@ export interface WsMountOptions {
 /** A `node:http` or `node:https` server (structural, so the core needs no Node types). */
 export interface HttpServerLike {
   /** Add an `upgrade` (or other) listener. */
-  on(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
   /** Remove a listener. */
-  off(event: string, listener: (...args: never[]) => void): unknown;
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
   /** Listeners of an event. */
   listenerCount(event: string): number;
   /** The bound address, if listening. */
