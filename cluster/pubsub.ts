@@ -180,7 +180,8 @@ export class PubSubAdapter extends Emitter implements ClusterAdapter {
     if (channels.length === 0 || this.#status !== "up") return sink.nodes(0);
     const req = this.#remote!.expectAcks(sink, timeout);
     const m = { ...this.#targeted(nsp, target, channels), kind: 2 as const, req, timeout };
-    this.#publishAll(channels, encodeMessage({ ...m, frame: event })).then((n) => sink.nodes(n));
+    this.#publishAll(channels, encodeMessage({ ...m, frame: event }))
+      .then(({ receivers }) => sink.nodes(receivers)); // when down: the local replies only
   }
 
   /** Ids, rooms and data of the members of `target` on the other processes. */
@@ -202,7 +203,8 @@ export class PubSubAdapter extends Emitter implements ClusterAdapter {
       req,
       op: QueryOp.Fetch,
     };
-    this.#publishAll(channels, encodeMessage({ ...m, room: "", close: false })).then(expect);
+    this.#publishAll(channels, encodeMessage({ ...m, room: "", close: false }))
+      .then(({ receivers, failed }) => expect(failed ? -1 : receivers));
     return result;
   }
 
@@ -290,16 +292,23 @@ export class PubSubAdapter extends Emitter implements ClusterAdapter {
     };
   }
 
-  /** Publish to every channel; resolve with the total receiver count (0 when down). */
-  async #publishAll(channels: string[], bytes: Uint8Array): Promise<number> {
+  /** Publish to every channel; resolve with the receivers and whether a publish failed. */
+  async #publishAll(
+    channels: string[],
+    bytes: Uint8Array,
+  ): Promise<{ receivers: number; failed: boolean }> {
     const counts = await Promise.all(channels.map((c) => this.#publish(c, bytes)));
-    return counts.reduce((a, b) => a + Math.max(0, b), 0);
+    return {
+      receivers: counts.reduce((a, b) => a + Math.max(0, b), 0),
+      failed: counts.includes(-1),
+    };
   }
 
+  /** Publish; resolve with the receiver count, -1 when dropped (down) or failed. */
   async #publish(channel: string, bytes: Uint8Array): Promise<number> {
     if (this.#status !== "up") {
       this.stats.dropped++;
-      return 0;
+      return -1;
     }
     try {
       const n = await this.#engine.publish(channel, bytes);
@@ -308,7 +317,7 @@ export class PubSubAdapter extends Emitter implements ClusterAdapter {
     } catch (error) {
       this.stats.dropped++;
       if (this.#status === "up") this.#report(error, "cluster publish");
-      return 0;
+      return -1;
     }
   }
 

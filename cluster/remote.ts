@@ -69,7 +69,7 @@ export class Remote {
     return req;
   }
 
-  /** Register a fetch; call `expect` with the number of processes that got it. */
+  /** Register a fetch; call `expect` with the number of processes that got it (-1: it was not sent). */
   expectSockets(timeout: number): {
     req: number;
     result: Promise<SocketInfo[]>;
@@ -92,7 +92,18 @@ export class Remote {
       f = { sockets: [], expected: -1, got: 0, resolve, reject, timer };
     });
     this.#fetches.set(req, f);
-    return { req, result, expect: (n) => this.#settle(req, f, n) };
+    const expect = (n: number) => {
+      if (n >= 0) return this.#settle(req, f, n);
+      clearTimeout(f.timer);
+      this.#fetches.delete(req);
+      f.reject(
+        new GameSocketError(
+          "ERR_NOT_CONNECTED",
+          "Cannot fetch sockets cluster-wide: the cluster is down",
+        ),
+      );
+    };
+    return { req, result, expect };
   }
 
   /** Write another process's broadcast to the local members of its target. */

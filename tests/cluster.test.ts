@@ -44,7 +44,7 @@ async function cluster(n = 3) {
   return { hub, nodes, player, close };
 }
 
-/** Wait until every namespace got `sync` (sent after the message under test, so it came before). */
+/** Wait until every namespace got `sync` from `from`, sent after `from`'s messages under test, so these came before. */
 async function synced(from: GameSocketServer, ...nsps: Array<{ once: never }>): Promise<void> {
   const waits = nsps.map((n) => next(n as never, "sync"));
   from.of("/game").emit("sync");
@@ -80,7 +80,7 @@ describe("cluster (memory engine)", () => {
     a.emit("chat", "gg"); // the server handler does socket.to("arena").emit(...)
     await until(() => chat[1]!.length === 1 && chat[3]!.length === 1, 3_000, "chat on B and C");
     nodes[2]!.server.of("/game").to("arena").except("muted", c.sid).emit("chat", "no muted");
-    await synced(nodes[0]!.server, a as never, b as never, muted as never, c as never);
+    await synced(nodes[2]!.server, a as never, b as never, muted as never, c as never);
     assert.deepEqual(chat, [["no muted"], ["gg", "no muted"], ["gg"], ["gg"]]);
     await close();
   });

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import type { ClientNamespace } from "../core/client_namespace.ts";
 import type { GameSocketClient } from "../client.ts";
 import { type RedisServer, startRedis } from "../scripts/redis_server.ts";
-import { collect, connect, next, sleep } from "./helpers.ts";
+import { collect, connect, next, sleep, until } from "./helpers.ts";
 
 const FIXTURE = "tests/fixtures/cluster_server.ts";
 const RUNTIMES: Record<string, [string, string[]]> = {
@@ -123,11 +123,14 @@ describe("cluster of three processes (node, deno, bun) on redis-server", () => {
     await redis?.stop();
   });
 
-  /** Namespace-wide `sync` from A, awaited by every live player: what was sent before has arrived. */
-  async function sync(...players: ClientNamespace[]): Promise<void> {
-    const waits = players.map((p) => next(p, "sync"));
-    await call(A, "emit", { event: "sync" });
-    await Promise.all(waits);
+  /**
+   * A namespace-wide `sync` from each sender, awaited by every player: what a sender sent before
+   * has then arrived everywhere (one sender's messages arrive in order, whatever the channel).
+   */
+  async function sync(senders: Proc[], players: ClientNamespace[]): Promise<void> {
+    const seen = players.map((p) => collect(p, "sync"));
+    for (const s of senders) await call(s, "emit", { event: "sync", payload: s.runtime });
+    await until(() => seen.every((got) => got.length >= senders.length), 5_000, "sync");
   }
 
   it("a room broadcast reaches members on every process, and no process without members", async () => {
@@ -141,7 +144,7 @@ describe("cluster of three processes (node, deno, bun) on redis-server", () => {
       event: "news",
       payload: "not muted",
     });
-    await sync(...all);
+    await sync([C, B], all);
     // Two senders: their messages may interleave differently on each process.
     assert.deepEqual(heard.map((h) => h.sort()), [
       ["from C", "not muted"],
@@ -153,12 +156,13 @@ describe("cluster of three processes (node, deno, bun) on redis-server", () => {
     assert.equal(
       (await call<Stats>(C, "stats")).received - before,
       1,
-      "C only got the namespace-wide sync",
+      "C only got B's namespace-wide sync",
     );
 
     const chat = all.map((p) => collect(p, "chat"));
     a1.emit("chat", "gg"); // A's handler: socket.to("arena").emit(...), the sender left out
-    await sync(...all);
+    await until(() => chat[2]!.length === 1 && chat[3]!.length === 1, 5_000, "chat on B");
+    await sync([A], all);
     assert.deepEqual(chat, [[], [], ["gg"], ["gg"], []]);
   });
 
