@@ -4,10 +4,13 @@
  * room; the server broadcasts it and a second bot in the lobby receives it.
  *
  * Run: `npm start` (Node), `npm run start:deno`, `npm run start:bun`.
- * Pass `--once` to exit after the scenario instead of serving.
+ * Pass `--once` to exit after the scenario instead of serving. While serving,
+ * the browser page of `examples/browser/` is served too (`--http <port>`, any
+ * free port by default) and its URL printed.
  */
 import { GameSocketServer } from "../server.ts";
 import { GameSocketClient } from "../client.ts";
+import { serveBrowserDemo, startLobbyBot } from "./browser/serve.ts";
 
 interface LobbyEvents {
   hello: string;
@@ -102,6 +105,11 @@ if (import.meta.main ?? isNodeMain()) {
     await demo.server.close();
     console.log("demo: done");
   } else {
+    // The browser page and its WebSocket share one HTTP port; a TCP bot answers in the lobby.
+    const at = args.indexOf("--http");
+    const page = await serveBrowserDemo(demo.server, { port: at > 0 ? Number(args[at + 1]) : 0 });
+    await startLobbyBot(demo.url);
+    console.log(`demo: open ${page.url} in a browser: it joins the lobby over WebSocket`);
     console.log(`demo: the server keeps running on ${demo.url}; press Ctrl+C to stop`);
   }
 }
