@@ -33,13 +33,16 @@ const noNode = {
 /**
  * Build the bundle.
  *
- * @param {{ outdir?: string, minify?: boolean }} [options]
+ * @param {{ outdir?: string, minify?: boolean, entry?: string }} [options] `entry` defaults to
+ *   browser.ts (tests pass another to check the guard).
  * @returns {Promise<{ file: string, bytes: number }>}
  */
-export async function buildBrowser({ outdir = `${root}dist/browser`, minify = false } = {}) {
+export async function buildBrowser(
+  { outdir = `${root}dist/browser`, minify = false, entry = `${root}browser.ts` } = {},
+) {
   const outfile = `${outdir}/game-socket.js`;
   await esbuild.build({
-    entryPoints: [`${root}browser.ts`],
+    entryPoints: [entry],
     bundle: true,
     format: "esm",
     platform: "browser",

@@ -5,7 +5,7 @@
 // server side is each runtime's.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -28,6 +28,28 @@ const ARGS = [
   "--disable-quic",
 ];
 const artifacts = new URL("../artifacts/", import.meta.url).pathname;
+
+describe("browser bundle", () => {
+  it("has no Node built-in, and the build fails when one sneaks into the import graph", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "game-socket-bundle-"));
+    try {
+      const { file } = await buildBrowser({ outdir: dir });
+      const text = readFileSync(file, "utf8");
+      assert.doesNotMatch(text, /from\s*["']node:|require\(/);
+      assert.match(text, /export\s*\{[^}]*GameSocketClient/);
+      const entry = join(dir, "sneaky.ts");
+      // The server runtime in a browser bundle: node:net and friends must be refused.
+      const auto = new URL("../runtime/auto.ts", import.meta.url).pathname;
+      writeFileSync(entry, `export * from ${JSON.stringify(auto)};\n`);
+      await assert.rejects(
+        buildBrowser({ outdir: join(dir, "out"), entry }),
+        /is Node-only and cannot be in the browser bundle/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe(`browser client in headless Chromium (server on ${runtimeName()})`, {
   skip: !existsSync(CHROMIUM) && `${CHROMIUM} is missing (apt-get install chromium)`,

@@ -7,11 +7,16 @@ import { spawn } from "node:child_process";
 import { runtimeName } from "../runtime/auto.ts";
 
 const runtimes = ["node", "deno", "bun"] as const;
-type Rt = typeof runtimes[number];
+/** "node-global": Node with its global WebSocket (default from Node 22; a flag on Node 20). */
+type Rt = typeof runtimes[number] | "node-global";
 
 function command(rt: Rt, script: string, args: string[] = []): [string, string[]] {
   const bin = (name: string) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
   if (rt === "node") return [process.execPath, ["--import", "tsx", script, ...args]];
+  if (rt === "node-global") {
+    const flag = "WebSocket" in globalThis ? [] : ["--experimental-websocket", "--no-warnings"];
+    return [process.execPath, [...flag, "--import", "tsx", script, ...args]];
+  }
   if (rt === "deno") return [bin("deno"), ["run", "-A", "--no-check", script, ...args]];
   return [bin("bun"), [script, ...args]];
 }
@@ -85,20 +90,22 @@ describe("WebSocket interop matrix", {
   ];
   for (const [serverRt, viaHandler, how] of servers) {
     it(
-      `a ${serverRt} server with ${how} serves node, deno and bun WebSocket clients beside TCP ones`,
+      `a ${serverRt} server with ${how} serves node (ws and global WebSocket), deno and bun clients`,
       {
         timeout: 120_000,
       },
       async () => {
         const served = await startServer(serverRt, viaHandler);
         try {
-          for (const clientRt of runtimes) {
+          for (const clientRt of [...runtimes, "node-global"] as const) {
             const out = await runClient(clientRt, served);
+            const name = clientRt === "node-global" ? "node" : clientRt;
+            const impl = clientRt === "node" ? "ws" : "global"; // Node 20 has no global WebSocket
             assert.match(
               out,
               new RegExp(
-                `RESULT client=${clientRt} server=${serverRt} via=ws kind=ws ` +
-                  `tcpHeard="ws from ${clientRt}" wsHeard="tcp from ${clientRt}"`,
+                `RESULT client=${name} server=${serverRt} via=ws kind=ws impl=${impl} ` +
+                  `tcpHeard="ws from ${name}" wsHeard="tcp from ${name}"`,
               ),
             );
           }

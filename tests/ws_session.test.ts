@@ -9,6 +9,7 @@ import type { ServerSocket } from "../core/socket.ts";
 import { encodePacket } from "../protocol/packet.ts";
 import { PacketKind, PROTOCOL_VERSION } from "../protocol/types.ts";
 import { runtimeName } from "../runtime/auto.ts";
+import { browserRuntime } from "../runtime/ws_browser.ts";
 import { collect, next, until } from "./helpers.ts";
 import { rawWebSocket } from "./ws_helpers.ts";
 
@@ -178,6 +179,23 @@ describe(`session over WebSocket (${runtimeName()})`, () => {
     const [reason, message] = await clientGone;
     assert.equal(reason, "frame-too-large");
     assert.match(message, /maxFrameSize|too big/i);
+    client.close();
+    await server.close();
+  });
+
+  it("the browser runtime connects with the global WebSocket and refuses tcp://", {
+    skip: !("WebSocket" in globalThis) && "no global WebSocket here (Node 20)",
+  }, async () => {
+    const { server, tcpUrl, wsUrl } = await startBoth({}, (s) => {
+      s.of("/home").on("connection", (socket) => socket.on("hi", (_p, ack) => ack?.("hello")));
+    });
+    const runtime = browserRuntime();
+    const client = await GameSocketClient.connect(wsUrl, { runtime });
+    assert.equal(await client.of("/home").emitWithAck("hi"), "hello");
+    await assert.rejects(
+      GameSocketClient.connect(tcpUrl, { runtime }),
+      /Cannot use TCP in a browser: connect with a ws:\/\/ or wss:\/\/ URL/,
+    );
     client.close();
     await server.close();
   });
