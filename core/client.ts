@@ -274,7 +274,7 @@ export class GameSocketClient extends Emitter {
       welcome.pingTimeout,
       (time) => {
         this.sendPacket({ kind: PacketKind.Ping, time });
-        if (this.#udp?.bound) this.#udp.link.ping();
+        this.#udp?.heartbeat();
       },
       () => {
         this.#transport?.close();

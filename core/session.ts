@@ -268,7 +268,7 @@ export class ServerSession {
       pingTimeout,
       (time) => {
         this.sendPacket({ kind: PacketKind.Ping, time });
-        if (this.#udp?.bound) this.#udp.link.ping();
+        this.#udp?.heartbeat();
       },
       () => this.close("ping-timeout", `No frame for ${pingInterval + pingTimeout} ms`),
     );

@@ -110,6 +110,18 @@ export class UdpClient implements UdpStatus {
     return this.link.stats;
   }
 
+  /**
+   * Called with every heartbeat: a UDP ping, or, when pings went unanswered
+   * for `MAX_MISSED_PINGS` heartbeats, the end of UDP ("failed": volatile
+   * sends take the stream again).
+   */
+  heartbeat(): void {
+    if (this.#state !== "bound" || this.link.heartbeat()) return;
+    this.#state = "failed";
+    this.#stop();
+    this.#init.onState("failed");
+  }
+
   /** Close the socket and stop retrying. */
   close(): void {
     if (this.#state === "closed") return;

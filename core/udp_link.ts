@@ -20,6 +20,9 @@ import { UdpSender } from "./udp_sender.ts";
 import { newUdpStats, type UdpStats } from "./udp_stats.ts";
 import { now } from "./types.ts";
 
+/** Heartbeats in a row without a UDP pong after which a link counts as dead. */
+export const MAX_MISSED_PINGS = 3;
+
 /** What a {@linkcode UdpLink} needs. */
 export interface UdpLinkOptions {
   /** The session's tag (first 4 bytes of its token). */
@@ -44,6 +47,8 @@ export class UdpLink {
   readonly #sender: UdpSender;
   readonly #receiver: UdpReceiver;
   #closed = false;
+  #pongsSeen = 0;
+  #missed = 0;
 
   /** @param options Tag, sizes, and the way to the peer and to the handlers. */
   constructor(options: UdpLinkOptions) {
@@ -76,6 +81,22 @@ export class UdpLink {
     if (this.#closed) return;
     this.stats.pings++;
     this.output(pingDatagram(DATAGRAM_PING, this.tag, now()));
+  }
+
+  /**
+   * Called with every heartbeat: sends a UDP ping.
+   *
+   * @returns False, and sends nothing, once {@linkcode MAX_MISSED_PINGS}
+   *   heartbeats in a row passed without a pong (the path is gone: a NAT
+   *   forgot the mapping, a firewall closed): the owner falls back to the stream.
+   */
+  heartbeat(): boolean {
+    if (this.stats.pongs !== this.#pongsSeen) {
+      this.#pongsSeen = this.stats.pongs;
+      this.#missed = 0;
+    } else if (++this.#missed >= MAX_MISSED_PINGS) return false;
+    this.ping();
+    return true;
   }
 
   /** Send a control datagram, counted in `datagramsSent`. */

@@ -149,6 +149,7 @@ export class UdpEndpoint implements UdpStatus {
   readonly #binding: () => UdpBinding<UdpEndpoint>;
   readonly #release: () => void;
   #released = false;
+  #lost = false;
 
   /**
    * Made by {@linkcode UdpServer.issue}.
@@ -175,6 +176,7 @@ export class UdpEndpoint implements UdpStatus {
 
   /** See {@linkcode UdpState}. */
   get state(): UdpState {
+    if (this.#lost) return "failed";
     if (this.#released) return "closed";
     if (this.#binding().port !== 0) return "bound";
     return now() > this.#binding().expiresAt ? "failed" : "binding";
@@ -189,6 +191,17 @@ export class UdpEndpoint implements UdpStatus {
   onBind(): void {
     this.link.output(boundDatagram(this.link.tag));
     if (this.#binding().binds === 1) this.link.ping();
+  }
+
+  /**
+   * Called with every heartbeat of the session: a UDP ping, or, when pings
+   * went unanswered for `MAX_MISSED_PINGS` heartbeats, the end of
+   * the binding (state "failed"; volatile sends take the stream again).
+   */
+  heartbeat(): void {
+    if (!this.bound || this.link.heartbeat()) return;
+    this.release();
+    this.#lost = true;
   }
 
   /** Remove the binding and stop the link (the session closed). */

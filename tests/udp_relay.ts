@@ -80,6 +80,8 @@ export class Relay {
   direction: Direction = "toServer";
   /** Drop every bind datagram (the client never binds). */
   dropBinds = false;
+  /** Drop everything, both ways (the path is gone). */
+  blackhole = false;
   /** Copies of the bind datagrams seen, and the sizes of every data datagram, per direction. */
   readonly binds: Uint8Array[] = [];
   readonly dataSizes: Record<Direction, number[]> = { toServer: [], toClient: [] };
@@ -109,6 +111,7 @@ export class Relay {
   }
 
   #forward(direction: Direction, bytes: Uint8Array): void {
+    if (this.blackhole) return;
     if (bytes[0] === DATAGRAM_BIND) {
       this.binds.push(bytes);
       if (this.dropBinds) return;
