@@ -34,13 +34,22 @@ async function setup(serverOptions: ServerOptions = {}, clientOptions: ClientOpt
   return { relay, server, home, ports, client, nsp, socket, close };
 }
 
-/** Wait until both ends are bound and the first UDP ping of each side has its pong. */
-async function bound(client: { udp: { state: string; stats: UdpStats } }, socket: typeof client) {
+type End = { udp: { state: string; stats: UdpStats } };
+
+/**
+ * Wait until both ends are bound, the first UDP ping of each side has its pong,
+ * and every bind re-sent before the binding was answered: then no control
+ * datagram is in flight and the counters only move with what the test sends.
+ */
+async function bound({ client, socket, relay }: { client: End; socket: End; relay: Relay }) {
   await until(
-    () => client.udp.state === "bound" && client.udp.stats.pongs > 0 && socket.udp.stats.pongs > 0,
+    () =>
+      client.udp.state === "bound" && client.udp.stats.pongs > 0 && socket.udp.stats.pongs > 0 &&
+      relay.bounds === relay.binds.length,
     5_000,
     "UDP binding",
   );
+  await sleep(20);
 }
 
 function delta(after: UdpStats, before: UdpStats): Partial<UdpStats> {
@@ -54,7 +63,7 @@ function delta(after: UdpStats, before: UdpStats): Partial<UdpStats> {
 describe("UDP channel", () => {
   it("client to server: latest wins, duplicates suppressed, counters match the seeded pattern", async () => {
     const t = await setup();
-    await bound(t.client, t.socket);
+    await bound(t);
     assert.ok(t.client.udp.stats.rtt >= 0 && t.socket.udp.state === "bound");
     const N = 60;
     const actions = pattern(6, N);
@@ -98,7 +107,7 @@ describe("UDP channel", () => {
 
   it("server to client: volatile.emit over UDP, latest wins per event name", async () => {
     const t = await setup();
-    await bound(t.client, t.socket);
+    await bound(t);
     const N = 60;
     const actions = pattern(7, N);
     t.relay.actions = actions;
@@ -129,7 +138,7 @@ describe("UDP channel", () => {
 
   it("frames of one turn share datagrams of at most 1200 bytes, in any arrival order; an oversize frame takes the stream", async () => {
     const t = await setup();
-    await bound(t.client, t.socket);
+    await bound(t);
     t.relay.actions = ["hold", "pass", "pass"]; // the first datagram arrives last
     const got: number[] = [];
     const blobs: number[] = [];
@@ -186,7 +195,7 @@ describe("UDP channel", () => {
 
   it("rejects a replayed token, garbage and strangers without reaching a handler; closing removes the binding", async () => {
     const t = await setup();
-    await bound(t.client, t.socket);
+    await bound(t);
     let handled = 0;
     t.home.on(Move, () => void handled++);
     t.socket.on("x", () => void handled++);
@@ -236,7 +245,7 @@ describe("UDP channel", () => {
 
   it("a UDP path that stops answering is given up on both sides, and volatile sends take the stream", async () => {
     const t = await setup({ pingInterval: 40 });
-    await bound(t.client, t.socket);
+    await bound(t);
     const states: string[] = [];
     t.client.on("udp", (state) => void states.push(state));
     t.relay.blackhole = true;

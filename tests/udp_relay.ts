@@ -4,7 +4,7 @@
 // reorder). Everything else passes untouched. Real sockets of the runtime under test.
 import { bindUdp } from "../runtime/auto.ts";
 import type { UdpSocket } from "../runtime/types.ts";
-import { DATAGRAM_BIND, DATAGRAM_DATA } from "../core/udp_datagram.ts";
+import { DATAGRAM_BIND, DATAGRAM_BOUND, DATAGRAM_DATA } from "../core/udp_datagram.ts";
 
 /** What the relay does with one data datagram. */
 export type Action = "pass" | "drop" | "dup" | "hold";
@@ -84,6 +84,8 @@ export class Relay {
   blackhole = false;
   /** Copies of the bind datagrams seen, and the sizes of every data datagram, per direction. */
   readonly binds: Uint8Array[] = [];
+  /** Bound replies forwarded to the client. */
+  bounds = 0;
   readonly dataSizes: Record<Direction, number[]> = { toServer: [], toClient: [] };
   #client: { port: number; address: string } | undefined;
   #held: Uint8Array[] = [];
@@ -116,6 +118,7 @@ export class Relay {
       this.binds.push(bytes);
       if (this.dropBinds) return;
     }
+    if (bytes[0] === DATAGRAM_BOUND) this.bounds++;
     if (bytes[0] !== DATAGRAM_DATA) return this.#send(direction, bytes);
     this.dataSizes[direction].push(bytes.length);
     if (direction !== this.direction) return this.#send(direction, bytes);
