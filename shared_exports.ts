@@ -12,6 +12,7 @@ export type { AckCallback } from "./core/acks.ts";
 export { DEFAULT_LIMITS } from "./core/limits.ts";
 export type { Limits } from "./core/limits.ts";
 export type { UdpServerStats, UdpState, UdpStats, UdpStatus } from "./core/udp_stats.ts";
+export type { RateLimitName, RateWarning } from "./core/rate_limit.ts";
 export { setDefaultRuntime } from "./core/default_runtime.ts";
 export type {
   AcceptHandler,

@@ -313,6 +313,7 @@ export class GameSocketClient extends Emitter {
         const error = new GameSocketError(
           packet.code === "unknown-namespace" ? "ERR_UNKNOWN_NAMESPACE" : "ERR_CONNECT_REFUSED",
           `${packet.message} (${packet.code})`,
+          { reason: packet.code },
         );
         if (packet.name === "") return this.#refused?.(error);
         const nsp = this.#byName.get(packet.name);
@@ -325,7 +326,9 @@ export class GameSocketClient extends Emitter {
       case PacketKind.Disconnect:
         if (packet.nsp === -1) {
           this.#refused?.(
-            new GameSocketError("ERR_CONNECT_REFUSED", `${packet.message} (${packet.reason})`),
+            new GameSocketError("ERR_CONNECT_REFUSED", `${packet.message} (${packet.reason})`, {
+              reason: packet.reason,
+            }),
           );
           this.#transport?.close();
           return this.#closed(packet.reason as DisconnectReason, packet.message);

@@ -13,6 +13,7 @@ import type { UdpStatus } from "./udp_stats.ts";
 import { Emitter } from "./emitter.ts";
 import { type DisconnectReason, GameSocketError, RESERVED_EVENTS } from "./errors.ts";
 import { fromPayload, toPayload } from "./payload.ts";
+import type { RateWarning } from "./rate_limit.ts";
 import { checkEventName } from "./socket.ts";
 import { type AckOptions, DEFAULT_ACK_TIMEOUT, type EventHandler, type EventMap } from "./types.ts";
 
@@ -30,6 +31,8 @@ export interface ClientNamespaceEvents {
   "leave-room": (room: string) => void;
   /** A handler threw. */
   error: (error: unknown) => void;
+  /** The server says this connection sends too fast; keep on and it disconnects with `rate-limit`. */
+  "rate-warning": (warning: RateWarning) => void;
 }
 
 const encoder = new TextEncoder();
@@ -62,6 +65,8 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
   #queue: Array<() => void> = [];
   readonly #acks: PendingAcks;
   readonly #roomRequests = new Map<number, RoomRequest>();
+  /** Rooms with a join in flight, counted against maxRoomsPerSocket. */
+  readonly #joining = new Set<string>();
   #nextReqId = 1;
   readonly #schemaHandlers = new Map<number, Array<(value: never) => unknown>>();
   readonly #ready: Promise<void>;
@@ -238,8 +243,12 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
 
   /** Ask the server to put this socket in a room; rejects with the server's reason when refused. */
   join(room: string): Promise<void> {
-    // The server counts the socket's own id room too.
-    if (!this.rooms.has(room) && this.rooms.size + 1 >= this.#client.limits.maxRoomsPerSocket) {
+    // The server counts the socket's own id room too, and joins already asked for.
+    const taken = this.rooms.size + this.#joining.size + 1;
+    if (
+      !this.rooms.has(room) && !this.#joining.has(room) &&
+      taken >= this.#client.limits.maxRoomsPerSocket
+    ) {
       return Promise.reject(
         new GameSocketError(
           "ERR_LIMIT",
@@ -247,7 +256,13 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
         ),
       );
     }
-    return this.#roomRequest(RoomOp.Join, room);
+    const request = this.#roomRequest(RoomOp.Join, room);
+    if (!this.rooms.has(room) && !this.#joining.has(room)) {
+      this.#joining.add(room);
+      const done = () => void this.#joining.delete(room);
+      request.then(done, done);
+    }
+    return request;
   }
 
   /** Ask the server to take this socket out of a room. */
@@ -337,7 +352,11 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
   }
 
   #onEvent(name: string, ackId: number, payload: unknown): void {
-    if (RESERVED_EVENTS.has(name)) return; // only a broken server would send one
+    if (RESERVED_EVENTS.has(name)) {
+      // The server's rate warning is the one reserved name it sends; others are dropped.
+      if (name === "rate-warning") this.dispatch(name, payload);
+      return;
+    }
     if (ackId === 0) {
       this.dispatch(name, payload);
       return;

@@ -7,6 +7,7 @@
 /**
  * Why a socket or a namespace was disconnected. The reason reaches the other side.
  *
+ * Ordinary ends:
  * - `server-shutdown`: the server closed.
  * - `kicked`: the server disconnected this socket (`socket.disconnect()`).
  * - `client-close`: the client closed (`client.close()`).
@@ -14,11 +15,25 @@
  * - `ping-timeout`: no frame from the peer within pingInterval + pingTimeout.
  * - `transport-close`: the link closed without a goodbye.
  * - `transport-error`: the link failed.
- * - `protocol-error`: the peer sent bytes that cannot be decoded.
- * - `frame-too-large`, `rate-limit`, `slow-consumer`, `handshake-timeout`,
- *   `too-many-connections`, `too-many-namespaces`, `too-many-pending-acks`,
- *   `reserved-event`, `unknown-schema`, `invalid-packet`: a limit was broken or a rule was violated.
  * - `session-expired`: a resume came after the resume window.
+ *
+ * A limit was broken (see `Limits`):
+ * - `frame-too-large`: a frame longer than `maxFrameSize` (declared length).
+ * - `event-name-too-long`: an event name longer than `maxEventNameLength`.
+ * - `rate-limit`: more than `maxMessagesPerSecond` or `maxBytesPerSecond`, after a `rate-warning`.
+ * - `slow-consumer`: more than `maxBufferedBytes` of reliable data queued for a peer that does not read.
+ * - `handshake-timeout`: no hello within `handshakeTimeout`.
+ * - `too-many-connections`: the server already has `maxConnections`.
+ * - `too-many-connections-per-address`: the address already has `maxConnectionsPerAddress`.
+ * - `too-many-namespaces`, `too-many-pending-acks`: kept for peers; this server refuses the
+ *   namespace (connect_error code `too-many-namespaces`) and bounds its own acks instead.
+ *
+ * A rule of the protocol was broken:
+ * - `protocol-error`: bytes that cannot be decoded (bad varint, UTF-8, JSON, unknown kind...).
+ * - `invalid-packet`: a packet that decodes but makes no sense here (before the hello,
+ *   a server-only kind, an undeclared namespace id, an unknown room operation).
+ * - `reserved-event`: an event named like one only the library emits (`RESERVED_EVENTS`).
+ * - `unknown-schema`: a schema message with a code the server never registered.
  */
 export type DisconnectReason =
   | "server-shutdown"
@@ -30,10 +45,12 @@ export type DisconnectReason =
   | "transport-error"
   | "protocol-error"
   | "frame-too-large"
+  | "event-name-too-long"
   | "rate-limit"
   | "slow-consumer"
   | "handshake-timeout"
   | "too-many-connections"
+  | "too-many-connections-per-address"
   | "too-many-namespaces"
   | "too-many-pending-acks"
   | "reserved-event"
@@ -62,18 +79,25 @@ export type GameSocketErrorCode =
 export class GameSocketError extends Error {
   /** What went wrong, for programs. */
   readonly code: GameSocketErrorCode;
+  /** The server's reason when it refused or ended the connection, e.g. `too-many-connections`. */
+  readonly reason: string | undefined;
 
   /**
    * Make an error with a code.
    *
    * @param code What went wrong.
    * @param message What went wrong, for people.
-   * @param options The cause, if any.
+   * @param options The cause and the server's reason, if any.
    */
-  constructor(code: GameSocketErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(
+    code: GameSocketErrorCode,
+    message: string,
+    options?: { cause?: unknown; reason?: string },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "GameSocketError";
     this.code = code;
+    this.reason = options?.reason;
   }
 }
 

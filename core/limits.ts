@@ -14,6 +14,11 @@ export interface Limits {
   maxNamespacesPerSocket: number;
   /** Most rooms one socket may be in (its own id room included). @default 256 */
   maxRoomsPerSocket: number;
+  /**
+   * Longest room name a client may ask to join, in UTF-8 bytes (not sent in the
+   * handshake: the server refuses the join with `room-name-too-long`). @default 128
+   */
+  maxRoomNameLength: number;
   /** Most acks one side may wait for at once. @default 256 */
   maxPendingAcks: number;
   /** Bytes queued for one socket before it is cut as a slow consumer. @default 4194304 (4 MiB) */
@@ -26,7 +31,11 @@ export interface Limits {
   maxConnectionsPerAddress: number;
   /** Milliseconds a new connection has to complete the handshake. @default 10000 */
   handshakeTimeout: number;
-  /** Messages per second one connection may send, sustained (bursts up to twice that). @default 2000 */
+  /**
+   * Messages per second one connection may send, sustained (bursts up to twice that;
+   * past the burst the client gets `rate-warning`, one second's worth later `rate-limit`).
+   * @default 2000
+   */
   maxMessagesPerSecond: number;
   /** Bytes per second one connection may send, sustained (bursts up to twice that). @default 1048576 (1 MiB) */
   maxBytesPerSecond: number;
@@ -38,6 +47,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxEventNameLength: 64,
   maxNamespacesPerSocket: 16,
   maxRoomsPerSocket: 256,
+  maxRoomNameLength: 128,
   maxPendingAcks: 256,
   maxBufferedBytes: 4 * 1024 * 1024,
   volatileHighWaterMark: 256 * 1024,
@@ -63,4 +73,18 @@ export function resolveLimits(overrides: Partial<Limits> = {}): Readonly<Limits>
     }
   }
   return Object.freeze(limits);
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * True when `text` is longer than `max` UTF-8 bytes. Encodes only when the
+ * string could be that long (a UTF-16 unit is at most 3 UTF-8 bytes).
+ *
+ * @param text A name from the wire or the API.
+ * @param max Most UTF-8 bytes allowed.
+ * @returns True when over the limit.
+ */
+export function longerThan(text: string, max: number): boolean {
+  return text.length * 3 > max && (text.length > max || encoder.encode(text).length > max);
 }

@@ -21,6 +21,8 @@ import { type Limits, resolveLimits } from "./limits.ts";
 import { Namespace } from "./namespace.ts";
 import type { ServerContext } from "./server_context.ts";
 import { ServerSession } from "./session.ts";
+import { collectStats, type ServerStats } from "./server_stats.ts";
+import type { DisconnectReason } from "./errors.ts";
 import { attachWs, type ServerHandlerOptions, wsFetchHandler } from "./ws_mount.ts";
 import type { EventMap } from "./types.ts";
 import { UdpServer, type UdpServerOptions } from "./udp_server.ts";
@@ -110,6 +112,9 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
   readonly #runtime: Runtime | undefined;
   /** Sessions whose link is not closed yet; `close()` waits for them. */
   readonly #openTransports = new Set<ServerSession>();
+  /** Admitted sessions (not refused by a cap) by remote address; "" when unknown. */
+  readonly #admitted = new Map<ServerSession, string>();
+  readonly #perAddress = new Map<string, number>();
   #allClosed: (() => void) | undefined;
   readonly #context: ServerContext;
   #closing = false;
@@ -141,7 +146,7 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
       pingTimeout: this.pingTimeout,
       namespaces: this.#namespaces,
       schemas: this.schemas,
-      sessionClosed: (session) => this.sessions.delete(session),
+      sessionClosed: (session) => this.#sessionClosed(session),
       transportClosed: (session) => this.#transportClosed(session),
       reportError: (error, where) => this.#reportError(error, where),
     };
@@ -263,15 +268,13 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
   accept(transport: Transport): TransportHandlers {
     const session = new ServerSession(this.#context, transport, this.#udp);
     const handlers = session.handlers();
-    if (this.#closing) {
-      queueMicrotask(() => session.close("server-shutdown", "The server is closing"));
-    } else if (this.sessions.size >= this.limits.maxConnections) {
-      queueMicrotask(() =>
-        session.close(
-          "too-many-connections",
-          `The server has ${this.limits.maxConnections} connections (maxConnections)`,
-        )
-      );
+    const address = transport.remoteAddress;
+    const refusal = this.#refusal(address);
+    // Deferred: the transport must have its handlers before the goodbye is sent.
+    if (refusal) queueMicrotask(() => session.close(refusal[0], refusal[1]));
+    else {
+      this.#admitted.set(session, address);
+      if (address) this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
     }
     this.sessions.add(session);
     this.#openTransports.add(session);
@@ -307,6 +310,44 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
    */
   get udpStats(): UdpServerStats {
     return this.#udp.stats;
+  }
+
+  /** What the server holds right now: sessions, sockets, rooms, pending acks. */
+  stats(): ServerStats {
+    return collectStats(this.#namespaces.values(), {
+      sessions: this.sessions.size,
+      transports: this.#openTransports.size,
+      addresses: this.#perAddress.size,
+    });
+  }
+
+  /** Why a new connection from `address` must be refused, if it must. */
+  #refusal(address: string): [DisconnectReason, string] | undefined {
+    const { maxConnections, maxConnectionsPerAddress } = this.limits;
+    if (this.#closing) return ["server-shutdown", "The server is closing"];
+    if (this.#admitted.size >= maxConnections) {
+      return [
+        "too-many-connections",
+        `The server has ${maxConnections} connections (maxConnections)`,
+      ];
+    }
+    if (address && (this.#perAddress.get(address) ?? 0) >= maxConnectionsPerAddress) {
+      return [
+        "too-many-connections-per-address",
+        `${address} has ${maxConnectionsPerAddress} connections (maxConnectionsPerAddress)`,
+      ];
+    }
+    return undefined;
+  }
+
+  #sessionClosed(session: ServerSession): void {
+    this.sessions.delete(session);
+    const address = this.#admitted.get(session);
+    if (address === undefined) return;
+    this.#admitted.delete(session);
+    const count = (this.#perAddress.get(address) ?? 1) - 1;
+    if (count > 0) this.#perAddress.set(address, count);
+    else this.#perAddress.delete(address);
   }
 
   #transportClosed(session: ServerSession): void {

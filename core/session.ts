@@ -13,6 +13,8 @@ import type { DisconnectReason } from "./errors.ts";
 import type { ServerSocket } from "./socket.ts";
 import type { ServerContext } from "./server_context.ts";
 import { Heartbeat } from "./heartbeat.ts";
+import { SendGate } from "./backpressure.ts";
+import { RateLimiter } from "./rate_limit.ts";
 import type { UdpEndpoint, UdpServer } from "./udp_server.ts";
 import { UDP_OFF, type UdpStatus } from "./udp_stats.ts";
 
@@ -40,6 +42,8 @@ export class ServerSession {
   #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   /** Namespaces whose middleware is running, so a second connect waits its turn. */
   readonly #connecting = new Set<string>();
+  readonly #gate: SendGate;
+  readonly #rate: RateLimiter;
   /** The server's UDP socket, when it has one; the session's endpoint on it once issued. */
   readonly #udpServer: UdpServer | undefined;
   #udp: UdpEndpoint | undefined;
@@ -55,6 +59,16 @@ export class ServerSession {
     this.#ctx = ctx;
     this.#transport = transport;
     this.#udpServer = udp;
+    // Deferred: a slow member may overflow inside a broadcast loop over its room.
+    this.#gate = new SendGate(
+      transport,
+      ctx.limits,
+      () =>
+        queueMicrotask(() =>
+          this.close("slow-consumer", `More than ${ctx.limits.maxBufferedBytes} bytes queued`)
+        ),
+    );
+    this.#rate = new RateLimiter(ctx.limits);
     this.#handshakeTimer = setTimeout(
       () =>
         this.close("handshake-timeout", `No handshake within ${ctx.limits.handshakeTimeout} ms`),
@@ -68,6 +82,7 @@ export class ServerSession {
       frame: (frame) => this.#onFrame(frame),
       error: (error) => this.#onWireError(error),
       close: (error) => this.#onTransportClose(error),
+      drain: () => this.#gate.drain(),
     };
   }
 
@@ -97,16 +112,7 @@ export class ServerSession {
   send(frame: Uint8Array, volatile = false): boolean {
     if (this.#state === "closed") return false;
     if (volatile && this.#udp?.bound && this.#udp.link.send(frame)) return true;
-    const transport = this.#transport;
-    if (volatile && transport.bufferedAmount > this.#ctx.limits.volatileHighWaterMark) return false;
-    transport.send(frame);
-    if (transport.bufferedAmount > this.#ctx.limits.maxBufferedBytes) {
-      // Deferred: we may be inside a broadcast loop over the room this socket is in.
-      queueMicrotask(() =>
-        this.close("slow-consumer", `More than ${this.#ctx.limits.maxBufferedBytes} bytes queued`)
-      );
-    }
-    return true;
+    return this.#gate.send(frame, volatile);
   }
 
   /** Encode and queue a packet. */
@@ -123,8 +129,14 @@ export class ServerSession {
    */
   close(reason: DisconnectReason, message = "", tellPeer = true): void {
     if (this.#state === "closed") return;
-    if (tellPeer) this.sendPacket({ kind: PacketKind.Disconnect, nsp: -1, reason, message });
+    // Past the gate: the goodbye goes out even when the queue is full (a slow consumer).
+    if (tellPeer) {
+      this.#transport.send(
+        encodePacket({ kind: PacketKind.Disconnect, nsp: -1, reason, message: clip(message) }),
+      );
+    }
     this.#state = "closed";
+    this.#gate.clear();
     this.#stopTimers();
     this.#udp?.release();
     for (const socket of [...this.sockets.values()]) socket.onClosed(reason);
@@ -153,6 +165,14 @@ export class ServerSession {
   #onFrame(frame: Uint8Array): void {
     if (this.#state === "closed") return;
     this.#heartbeat?.received();
+    const verdict = this.#rate.take(frame.length);
+    if (verdict !== "ok") {
+      const { limit, allowed } = this.#rate.broken!;
+      if (verdict === "exceeded") {
+        return this.close("rate-limit", `Sent more than ${allowed} (${limit}) for too long`);
+      }
+      for (const socket of [...this.sockets.values()]) socket.onRateWarning({ limit, allowed });
+    }
     let packet: Packet;
     try {
       packet = decodePacket(frame);
@@ -208,7 +228,10 @@ export class ServerSession {
   #route(packet: Packet): void {
     switch (packet.kind) {
       case PacketKind.Connect:
-        return void this.#connect(packet.name, packet.auth);
+        // Never an unhandled rejection, whatever a middleware or a refusal throws.
+        return void this.#connect(packet.name, packet.auth).catch((error) =>
+          this.#ctx.reportError(error, `connect to namespace "${clip(packet.name)}"`)
+        );
       case PacketKind.Disconnect:
         if (packet.nsp === -1) return this.close("client-close", packet.message, false);
         return this.sockets.get(packet.nsp)?.onClosed("namespace-leave");
@@ -222,9 +245,15 @@ export class ServerSession {
       case PacketKind.Ack:
       case PacketKind.Room:
       case PacketKind.Message:
-      case PacketKind.Raw:
-        // A packet for a namespace just left is a race, not an attack: drop it.
-        return this.sockets.get(packet.nsp)?.onPacket(packet);
+      case PacketKind.Raw: {
+        const socket = this.sockets.get(packet.nsp);
+        if (socket) return socket.onPacket(packet);
+        // Namespace ids count up from 0 as namespaces are declared and are never reused.
+        if (packet.nsp >= this.#ctx.namespaces.size) {
+          return this.close("invalid-packet", `Namespace id ${packet.nsp} does not exist`);
+        }
+        return; // a packet for a namespace just left is a race, not an attack: drop it
+      }
       case PacketKind.Received:
         return;
       default:
@@ -237,7 +266,7 @@ export class ServerSession {
     const refuse = (code: string, message: string): void => {
       this.sendPacket({ kind: PacketKind.ConnectError, name, code, message });
     };
-    if (!namespace) return refuse("unknown-namespace", `Namespace "${name}" does not exist`);
+    if (!namespace) return refuse("unknown-namespace", `Namespace "${clip(name)}" does not exist`);
     if (this.sockets.has(namespace.id) || this.#connecting.has(name)) {
       return refuse("already-connected", `Already connected to namespace "${name}"`);
     }
@@ -253,8 +282,8 @@ export class ServerSession {
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       refuse(
-        typeof code === "string" ? code : "unauthorized",
-        error instanceof Error ? error.message : String(error),
+        typeof code === "string" ? clip(code) : "unauthorized",
+        clip(error instanceof Error ? error.message : String(error)),
       );
     } finally {
       this.#connecting.delete(name);
@@ -296,4 +325,9 @@ export class ServerSession {
     clearTimeout(this.#handshakeTimer);
     this.#heartbeat?.stop();
   }
+}
+
+/** Keep client-chosen text echoed back in messages short (a name may be 64 KiB). */
+function clip(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max)}...`;
 }

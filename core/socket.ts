@@ -13,6 +13,8 @@ import { Emitter } from "./emitter.ts";
 import { type DisconnectReason, GameSocketError, RESERVED_EVENTS } from "./errors.ts";
 import type { Namespace } from "./namespace.ts";
 import { fromPayload, toPayload } from "./payload.ts";
+import { longerThan } from "./limits.ts";
+import type { RateWarning } from "./rate_limit.ts";
 import type { ServerSession } from "./session.ts";
 import type { UdpStatus } from "./udp_stats.ts";
 import { type AckOptions, DEFAULT_ACK_TIMEOUT, type EventHandler, type EventMap } from "./types.ts";
@@ -23,6 +25,8 @@ export interface ServerSocketReservedEvents {
   disconnect: (reason: DisconnectReason) => void;
   /** A handler of this socket threw. */
   error: (error: unknown) => void;
+  /** The client went over its message or byte rate; it is disconnected with `rate-limit` if it keeps on. */
+  "rate-warning": (warning: RateWarning) => void;
 }
 
 /** Sends that may be dropped under congestion (and go over UDP when bound). */
@@ -286,13 +290,28 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
         this.#acks.resolve(packet.ackId, fromPayload(packet.payload));
         return;
       case PacketKind.Room:
-        return void this.#onRoomRequest(packet.op, packet.reqId, packet.room);
+        return void this.#onRoomRequest(packet.op, packet.reqId, packet.room).catch((e) =>
+          this.onHandlerError(e, "room request")
+        );
       case PacketKind.Message:
         return this.#onMessage(packet.code, packet.body);
       case PacketKind.Raw:
         this.dispatch("raw", packet.data.slice());
         return;
     }
+  }
+
+  /** Internal: the connection went over a rate; tell the application and the client. */
+  onRateWarning(warning: RateWarning): void {
+    if (!this.#connected) return;
+    this.dispatch("rate-warning", warning);
+    this.#session.sendPacket({
+      kind: PacketKind.Event,
+      nsp: this.namespace.id,
+      name: "rate-warning",
+      ackId: 0,
+      payload: toPayload(warning),
+    });
   }
 
   /** Internal: the socket is gone (namespace left or connection closed). */
@@ -320,6 +339,13 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
       return this.#session.close(
         "reserved-event",
         `A client cannot send the reserved event "${name}"`,
+      );
+    }
+    const max = this.namespace.server.limits.maxEventNameLength;
+    if (longerThan(name, max)) {
+      return this.#session.close(
+        "event-name-too-long",
+        `Event names are at most ${max} bytes (maxEventNameLength)`,
       );
     }
     if (ackId === 0) {
@@ -362,19 +388,15 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
   }
 
   async #onRoomRequest(op: number, reqId: number, room: string): Promise<void> {
-    const refuse = (reason: string) =>
-      this.#session.sendPacket({
-        kind: PacketKind.Room,
-        nsp: this.namespace.id,
-        op: RoomOp.Refused,
-        reqId,
-        room,
-        reason,
-      });
+    const refuse = (reason: string) => this.#refuseRoom(reqId, room, reason);
     if (op !== RoomOp.Join && op !== RoomOp.Leave) {
       return this.#session.close("invalid-packet", `A client cannot send room operation ${op}`);
     }
     if (op === RoomOp.Leave) return this.#leave(room, reqId);
+    const maxName = this.namespace.server.limits.maxRoomNameLength;
+    if (longerThan(room, maxName)) {
+      return refuse(`room-name-too-long: at most ${maxName} bytes (maxRoomNameLength)`);
+    }
     try {
       await this.namespace.authorizeJoin(this, room);
       if (!this.#connected) return;
@@ -384,21 +406,33 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
     }
   }
 
+  /** A refused room request echoes the room: keep the reply small whatever the client sent. */
+  #refuseRoom(reqId: number, room: string, reason: string): void {
+    this.#session.sendPacket({
+      kind: PacketKind.Room,
+      nsp: this.namespace.id,
+      op: RoomOp.Refused,
+      reqId,
+      room: room.length > 256 ? "" : room,
+      reason: reason.length > 1024 ? `${reason.slice(0, 1024)}...` : reason,
+    });
+  }
+
   #join(room: string, reqId: number): void {
     if (!this.#connected) return;
     const limit = this.namespace.server.limits.maxRoomsPerSocket;
     if (!this.rooms.has(room) && this.rooms.size >= limit) {
-      const message = `Cannot join "${room}": already in ${limit} rooms (maxRoomsPerSocket)`;
-      if (reqId === 0) throw new GameSocketError("ERR_LIMIT", message);
-      this.#session.sendPacket({
-        kind: PacketKind.Room,
-        nsp: this.namespace.id,
-        op: RoomOp.Refused,
+      if (reqId === 0) {
+        throw new GameSocketError(
+          "ERR_LIMIT",
+          `Cannot join "${room}": already in ${limit} rooms (maxRoomsPerSocket)`,
+        );
+      }
+      return this.#refuseRoom(
         reqId,
         room,
-        reason: message,
-      });
-      return;
+        `too-many-rooms: already in ${limit} rooms (maxRoomsPerSocket)`,
+      );
     }
     this.namespace.rooms.add(this.id, room);
     this.#session.sendPacket({
