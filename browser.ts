@@ -26,4 +26,5 @@ export * from "./shared_exports.ts";
 export type { ClientEvents, ClientOptions, ClientState, TransportFactory } from "./core/client.ts";
 export { ClientNamespace } from "./core/client_namespace.ts";
 export type { ClientNamespaceEvents } from "./core/client_namespace.ts";
+export type { ClientResumeOptions, ReconnectOptions, ResumeFailure } from "./core/client.ts";
 export { browserRuntime } from "./runtime/ws_browser.ts";

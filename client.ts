@@ -25,3 +25,4 @@ export type { ClientEvents, ClientOptions, ClientState, TransportFactory } from 
 export { ClientNamespace } from "./core/client_namespace.ts";
 export type { ClientNamespaceEvents } from "./core/client_namespace.ts";
 export type { ClientUdpOptions } from "./core/udp_client.ts";
+export type { ClientResumeOptions, ReconnectOptions, ResumeFailure } from "./core/client.ts";

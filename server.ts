@@ -26,9 +26,10 @@ export * from "./shared_exports.ts";
 export type { ServerContext } from "./core/server_context.ts";
 export type { ServerSession, SessionState } from "./core/session.ts";
 export type { RoomEvents, Rooms } from "./core/rooms.ts";
-export type { ServerStats } from "./core/server_stats.ts";
 export type { UdpServerOptions } from "./core/udp_server.ts";
 export type { ServerHandlerOptions } from "./core/ws_mount.ts";
+export type { ServerStats } from "./core/server_stats.ts";
+export type { ReplayBuffer, ReplayResult } from "./core/replay.ts";
 export type {
   BoundPorts,
   ServerEvents,

@@ -6,58 +6,31 @@
 
 import { decodePacket, encodePacket } from "../protocol/packet.ts";
 import { ProtocolError } from "../protocol/errors.ts";
-import type { Schema } from "../protocol/schema.ts";
 import { SchemaRegistry } from "../protocol/schema_registry.ts";
-import {
-  type Packet,
-  PacketKind,
-  type PeerLimits,
-  PROTOCOL_VERSION,
-  type WelcomePacket,
-} from "../protocol/types.ts";
-import type { Runtime, Transport, TransportHandlers } from "../runtime/types.ts";
+import { type Packet, PacketKind, type PeerLimits, type WelcomePacket } from "../protocol/types.ts";
+import type { Transport } from "../runtime/types.ts";
 import { ClientNamespace } from "./client_namespace.ts";
+import type { ClientEvents, ClientOptions, ClientState } from "./client_options.ts";
+import { ClientResume, type WelcomeOutcome } from "./client_resume.ts";
+import { Connector } from "./client_connector.ts";
 import { defaultRuntime } from "./default_runtime.ts";
 import { Emitter } from "./emitter.ts";
 import { type DisconnectReason, GameSocketError } from "./errors.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
-import { openLink } from "./open_link.ts";
 import type { EventMap } from "./types.ts";
-import { type ClientUdpOptions, startUdpClient, type UdpClient } from "./udp_client.ts";
+import { startUdpClient, type UdpClient } from "./udp_client.ts";
 import { UDP_OFF, type UdpStatus } from "./udp_stats.ts";
 
-/** Opens a transport to a URL; the default uses the runtime's sockets. */
-export type TransportFactory = (url: URL, handlers: TransportHandlers) => Promise<Transport>;
+export type * from "./client_options.ts";
 
-/** Options of {@linkcode GameSocketClient.connect}. */
-export interface ClientOptions {
-  /** Milliseconds to wait for the connection and the server's welcome. @default 10000 */
-  connectTimeout?: number;
-  /** Largest frame accepted from the server. @default 65536 */
-  maxFrameSize?: number;
-  /** Schemas the client sends or receives (also registered by `on`/`send`). */
-  schemas?: Schema<never>[];
-  /** Open the link yourself (tests, custom transports). */
-  transport?: TransportFactory;
-  /** The runtime's sockets; defaults to the one the entry point installed. */
-  runtime?: Runtime;
-  /** Bind UDP for volatile messages when the server offers it; false keeps to the stream. @default true */
-  udp?: boolean | ClientUdpOptions;
-}
-
-/** Connection states of a client. */
-export type ClientState = "connecting" | "open" | "closed";
-
-/** Handlers of the events a client emits. */
-export interface ClientEvents {
-  /** The connection closed; the reason comes from the server or the link. */
-  disconnect: (reason: DisconnectReason, message: string) => void;
-  /** A handler threw. */
-  error: (error: unknown) => void;
-  /** UDP became bound (volatile sends now use it), or binding failed (they keep to the stream). */
-  udp: (state: "bound" | "failed") => void;
-}
+/** The goodbye `close()` sends. */
+const GOODBYE: Packet = {
+  kind: PacketKind.Disconnect,
+  nsp: -1,
+  reason: "client-close",
+  message: "",
+};
 
 /**
  * A connection to a game-socket server.
@@ -71,8 +44,8 @@ export interface ClientEvents {
  * ```
  */
 export class GameSocketClient extends Emitter {
-  /** The server's URL. */
-  readonly url: URL;
+  /** The server's URL (the one of the current link: reconnections may use `fallbackUrls`). */
+  url: URL;
   /** Schemas known to this client. */
   readonly schemas: SchemaRegistry = new SchemaRegistry();
   /** The connection's socket id, given by the server. */
@@ -87,14 +60,27 @@ export class GameSocketClient extends Emitter {
   readonly #byName = new Map<string, ClientNamespace>();
   readonly #byId = new Map<number, ClientNamespace>();
   readonly #options: ClientOptions;
-  #welcome: ((welcome: WelcomePacket) => void) | undefined;
   #udp: UdpClient | undefined;
-  #refused: ((error: Error) => void) | undefined;
+  readonly #connector: Connector;
+  readonly #resume: ClientResume;
 
   private constructor(url: URL, options: ClientOptions) {
     super();
     this.url = url;
     this.#options = options;
+    this.#connector = new Connector(options, {
+      frame: (frame) => this.#onFrame(frame),
+      error: (error) => this.#onWireError(error),
+      close: (error) => this.#onTransportClose(error),
+    });
+    this.#resume = new ClientResume(url, options, {
+      connect: (url, token, received) => this.#reconnect(url, token, received),
+      scheduled: (attempt, delay) => this.dispatch("reconnecting", attempt, delay),
+      gaveUp: (attempts) => {
+        this.dispatch("reconnect_failed", attempts);
+        this.#closed(...this.#resume.lost);
+      },
+    });
     for (const schema of options.schemas ?? []) this.schemas.register(schema);
   }
 
@@ -117,7 +103,7 @@ export class GameSocketClient extends Emitter {
     return this.#state;
   }
 
-  /** The link in use (undefined once closed). */
+  /** The link in use (undefined while reconnecting and once closed). */
   get transport(): Transport | undefined {
     return this.#transport;
   }
@@ -142,8 +128,9 @@ export class GameSocketClient extends Emitter {
       }
       nsp = new ClientNamespace(this, name);
       this.#byName.set(name, nsp);
-      if (this.#state === "open") this.sendPacket(nsp.connectPacket(auth));
-      else {nsp.fail(
+      if (this.#state === "open" || this.#state === "reconnecting") {
+        this.sendPacket(nsp.connectPacket(auth));
+      } else {nsp.fail(
           new GameSocketError("ERR_NOT_CONNECTED", "Cannot open a namespace: the client is closed"),
         );}
     }
@@ -153,7 +140,7 @@ export class GameSocketClient extends Emitter {
   /** Close the connection; the server sees `client-close`. Never reconnects. */
   close(): void {
     if (this.#state === "closed") return;
-    this.sendPacket({ kind: PacketKind.Disconnect, nsp: -1, reason: "client-close", message: "" });
+    if (this.#state === "open") this.sendPacket(GOODBYE);
     this.#closed("client-close", "");
   }
 
@@ -180,10 +167,13 @@ export class GameSocketClient extends Emitter {
     return this.send(encodePacket(packet), volatile);
   }
 
-  /** Internal: queue an encoded frame; checks the server's frame limit first. */
+  /**
+   * Internal: queue an encoded frame; checks the server's frame limit first.
+   * While reconnecting reliable frames wait in the replay buffer (bounded:
+   * `ERR_LIMIT` when full) and volatile ones are dropped.
+   */
   send(frame: Uint8Array, volatile = false): boolean {
-    const transport = this.#transport;
-    if (this.#state !== "open" || !transport) return false;
+    if (this.#state !== "open" && this.#state !== "reconnecting") return false;
     if (frame.length > this.limits.maxFrameSize) {
       throw new GameSocketError(
         "ERR_LIMIT",
@@ -191,9 +181,7 @@ export class GameSocketClient extends Emitter {
       );
     }
     if (volatile && this.#udp?.bound && this.#udp.link.send(frame)) return true;
-    if (volatile && transport.bufferedAmount > DEFAULT_LIMITS.volatileHighWaterMark) return false;
-    transport.send(frame);
-    return true;
+    return this.#resume.send(frame, volatile);
   }
 
   /** Whether volatile sends go over UDP (`state` is "bound") or the stream, and UDP counters. */
@@ -219,53 +207,36 @@ export class GameSocketClient extends Emitter {
   }
 
   async #open(): Promise<void> {
-    const timeout = this.#options.connectTimeout ?? 10_000;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const welcomed = new Promise<WelcomePacket>((resolve, reject) => {
-      this.#welcome = resolve;
-      this.#refused = reject;
-      timer = setTimeout(
-        () => reject(new GameSocketError("ERR_CONNECT_FAILED", `No welcome within ${timeout} ms`)),
-        timeout,
-      );
-    });
     try {
-      this.#transport = await this.#openTransport();
-      this.#transport.send(encodePacket({
-        kind: PacketKind.Hello,
-        version: PROTOCOL_VERSION,
-        resumeToken: "",
-        received: 0,
-      }));
-      const welcome = await welcomed;
-      this.#onWelcome(welcome);
+      await this.#connector.open(this.url, "", 0, (transport) => this.#transport = transport);
     } catch (error) {
       this.#state = "closed";
-      this.#transport?.close();
-      throw error instanceof GameSocketError ? error : new GameSocketError(
-        "ERR_CONNECT_FAILED",
-        `Cannot connect to ${this.url.href}: ${(error as Error).message}`,
-        { cause: error },
-      );
-    } finally {
-      clearTimeout(timer);
-      this.#welcome = this.#refused = undefined;
+      this.#transport = undefined;
+      throw error;
     }
   }
 
-  #openTransport(): Promise<Transport> {
-    const handlers: TransportHandlers = {
-      frame: (frame) => this.#onFrame(frame),
-      error: (error) => this.#onWireError(error),
-      close: (error) => this.#onTransportClose(error),
-    };
-    if (this.#options.transport) return this.#options.transport(this.url, handlers);
-    const runtime = this.#options.runtime ?? defaultRuntime();
-    const maxFrameSize = this.#options.maxFrameSize ?? DEFAULT_LIMITS.maxFrameSize;
-    return openLink(runtime, this.url, maxFrameSize, handlers); // tcp://, ws://, wss://
+  /** A reconnection attempt (from the loop): a new link, a hello with the resume token. */
+  async #reconnect(url: URL, resumeToken: string, received: number): Promise<void> {
+    if (this.#state !== "reconnecting") throw new Error("The client is not reconnecting");
+    this.url = url;
+    try {
+      await this.#connector.open(url, resumeToken, received, (t) => this.#transport = t);
+    } catch (error) {
+      if (this.#state === "reconnecting") this.#transport = undefined;
+      throw error;
+    }
   }
 
+  /** Handled at once, not after an await: replayed frames follow the welcome in the same read. */
   #onWelcome(welcome: WelcomePacket): void {
+    const reconnecting = this.#state === "reconnecting";
+    const outcome = this.#resume.welcomed(welcome, this.#transport!);
+    if (outcome === "invalid") {
+      return this.#onWireError(
+        new ProtocolError("ERR_BAD_VALUE", `The server resumed at ${welcome.received}: not sent`),
+      );
+    }
     this.sid = welcome.sid;
     this.limits = welcome.limits;
     this.#state = "open";
@@ -274,12 +245,10 @@ export class GameSocketClient extends Emitter {
       welcome.pingTimeout,
       (time) => {
         this.sendPacket({ kind: PacketKind.Ping, time });
+        this.#resume.tick();
         this.#udp?.heartbeat();
       },
-      () => {
-        this.#transport?.close();
-        this.#closed("ping-timeout", "No frame from the server in time");
-      },
+      () => this.#linkLost("ping-timeout", "No frame from the server in time"),
     );
     this.#udp?.close(); // a new welcome (a resume) brings a new token
     this.#udp = startUdpClient(welcome, {
@@ -290,10 +259,37 @@ export class GameSocketClient extends Emitter {
       deliver: (packet) => "nsp" in packet && this.#byId.get(packet.nsp)?.onPacket(packet),
       onState: (state) => this.dispatch("udp", state),
     });
+    this.#connector.welcomed();
+    if (reconnecting) this.#reconnected(outcome);
+  }
+
+  /** A fresh session after a failed resume: open the namespaces again, then say so. */
+  #reconnected(outcome: WelcomeOutcome): void {
+    if (typeof outcome === "object") {
+      this.#byId.clear();
+      for (const nsp of [...this.#byName.values()]) nsp.restore();
+      this.dispatch("resume_failed", outcome);
+    }
+    this.dispatch("reconnect", this.#resume.attempt, outcome === "resumed");
+  }
+
+  /** The link died without a goodbye: reconnect (resuming the session) when allowed. */
+  #linkLost(reason: DisconnectReason, message: string): void {
+    if (this.#state !== "open") return;
+    this.#heartbeat?.stop();
+    this.#udp?.close();
+    this.#udp = undefined;
+    this.#connector.forget(); // what the old link still says is ignored
+    this.#transport?.close();
+    this.#transport = undefined;
+    if (!this.#resume.reconnects) return this.#closed(reason, message);
+    this.#state = "reconnecting";
+    this.#resume.detach(reason, message);
   }
 
   #onFrame(frame: Uint8Array): void {
     this.#heartbeat?.received();
+    if (this.#state === "open") this.#resume.received(frame);
     let packet: Packet;
     try {
       packet = decodePacket(frame);
@@ -302,7 +298,8 @@ export class GameSocketClient extends Emitter {
     }
     switch (packet.kind) {
       case PacketKind.Welcome:
-        return this.#welcome?.(packet);
+        if (this.#connector.waiting) this.#onWelcome(packet);
+        return;
       case PacketKind.ConnectOk: {
         const nsp = this.#byName.get(packet.name);
         if (!nsp) return;
@@ -315,7 +312,7 @@ export class GameSocketClient extends Emitter {
           `${packet.message} (${packet.code})`,
           { reason: packet.code },
         );
-        if (packet.name === "") return this.#refused?.(error);
+        if (packet.name === "") return this.#connector.refuse(error);
         const nsp = this.#byName.get(packet.name);
         if (nsp) {
           this.#byName.delete(packet.name);
@@ -325,12 +322,13 @@ export class GameSocketClient extends Emitter {
       }
       case PacketKind.Disconnect:
         if (packet.nsp === -1) {
-          this.#refused?.(
+          this.#connector.refuse(
             new GameSocketError("ERR_CONNECT_REFUSED", `${packet.message} (${packet.reason})`, {
               reason: packet.reason,
             }),
           );
           this.#transport?.close();
+          if (this.#state === "reconnecting") return; // this attempt was refused: try again
           return this.#closed(packet.reason as DisconnectReason, packet.message);
         }
         return this.#byId.get(packet.nsp)?.onDisconnect(
@@ -349,6 +347,11 @@ export class GameSocketClient extends Emitter {
       case PacketKind.Message:
       case PacketKind.Raw:
         return this.#byId.get(packet.nsp)?.onPacket(packet);
+      case PacketKind.Received:
+        if (this.#resume.acknowledge(packet.count)) return;
+        return this.#onWireError(
+          new ProtocolError("ERR_BAD_VALUE", `The server received ${packet.count}: not sent`),
+        );
       default:
         return;
     }
@@ -358,25 +361,31 @@ export class GameSocketClient extends Emitter {
     const reason: DisconnectReason = error instanceof ProtocolError
       ? "protocol-error"
       : "transport-error";
-    this.#refused?.(new GameSocketError("ERR_CONNECT_FAILED", error.message, { cause: error }));
+    this.#connector.refuse(
+      new GameSocketError("ERR_CONNECT_FAILED", error.message, { cause: error }),
+    );
     this.#transport?.close();
+    if (this.#state === "reconnecting") return; // this attempt failed: try again
+    if (reason === "transport-error" && this.#state === "open") {
+      return this.#linkLost(reason, error.message);
+    }
     this.#closed(reason, error.message);
   }
 
   #onTransportClose(error?: Error): void {
-    this.#refused?.(
-      new GameSocketError(
-        "ERR_CONNECT_FAILED",
-        `The link closed during the handshake${error ? `: ${error.message}` : ""}`,
-      ),
-    );
-    this.#closed(error ? "transport-error" : "transport-close", error?.message ?? "");
+    const detail = error ? `: ${error.message}` : "";
+    this.#connector.refuse(new GameSocketError("ERR_CONNECT_FAILED", `The link closed${detail}`));
+    const reason = error ? "transport-error" : "transport-close";
+    if (this.#state === "open") this.#linkLost(reason, error?.message ?? "");
+    else if (this.#state === "connecting") this.#closed(reason, error?.message ?? "");
   }
 
   #closed(reason: DisconnectReason, message: string): void {
     if (this.#state === "closed") return;
-    const wasOpen = this.#state === "open";
+    const wasOpen = this.#state === "open" || this.#state === "reconnecting";
     this.#state = "closed";
+    this.#resume.stop();
+    this.#connector.forget();
     this.#heartbeat?.stop();
     this.#udp?.close();
     this.#transport?.close();

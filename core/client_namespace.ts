@@ -67,6 +67,9 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
   readonly #roomRequests = new Map<number, RoomRequest>();
   /** Rooms with a join in flight, counted against maxRoomsPerSocket. */
   readonly #joining = new Set<string>();
+  /** The connect's auth, and the rooms to join again, for a session restored after a failed resume. */
+  #auth: unknown;
+  #rejoin: string[] = [];
   #nextReqId = 1;
   readonly #schemaHandlers = new Map<number, Array<(value: never) => unknown>>();
   readonly #ready: Promise<void>;
@@ -286,6 +289,7 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
 
   /** Internal: the connect packet for this namespace. */
   connectPacket(auth: unknown): ConnectPacket {
+    this.#auth = auth;
     return { kind: PacketKind.Connect, name: this.name, auth: toPayload(auth) };
   }
 
@@ -298,7 +302,23 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
     const queued = this.#queue;
     this.#queue = [];
     for (const send of queued) send();
+    // A refused join again (a guard changed its mind) shows in `rooms`; nothing else to do.
+    for (const room of this.#rejoin.splice(0)) this.join(room).catch(() => {});
     this.dispatch("connect");
+  }
+
+  /** Internal: the session was lost (failed resume): connect again with the same auth, rejoin the rooms. */
+  restore(): void {
+    if (this.#state === "closed") return;
+    const error = new GameSocketError("ERR_DISCONNECTED", `The session was lost (${this.name})`);
+    this.#acks.rejectAll(error);
+    for (const request of this.#roomRequests.values()) request.reject(error);
+    this.#roomRequests.clear();
+    this.#rejoin = [...this.rooms];
+    this.rooms.clear();
+    this.#state = "connecting";
+    this.#id = -1;
+    this.#client.sendPacket(this.connectPacket(this.#auth));
   }
 
   /** Internal: the server refused, or the client is closed. */

@@ -15,7 +15,9 @@
  * - `ping-timeout`: no frame from the peer within pingInterval + pingTimeout.
  * - `transport-close`: the link closed without a goodbye.
  * - `transport-error`: the link failed.
- * - `session-expired`: a resume came after the resume window.
+ * - `session-expired`: the client came back but its session could not be resumed (its
+ *   replay buffer overflowed, or the resume window had passed). The sockets of a session
+ *   whose window passes get the reason the link was lost (`transport-close`...).
  *
  * A limit was broken (see `Limits`):
  * - `frame-too-large`: a frame longer than `maxFrameSize` (declared length).
@@ -119,6 +121,8 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
   "reconnecting",
   "reconnect_failed",
   "resume_failed",
+  "link-lost",
+  "link-restored",
   "rate-warning",
   "newListener",
   "removeListener",

@@ -28,11 +28,17 @@ export class Reconnector {
   #active = false;
 
   /**
+   * Make a loop (it starts with `start()`).
+   *
    * @param options Delays and the number of attempts.
    * @param hooks The owner's side of each step.
    * @param random Jitter source in [0, 1).
    */
-  constructor(options: ResolvedReconnectOptions, hooks: ReconnectHooks, random = Math.random) {
+  constructor(
+    options: ResolvedReconnectOptions,
+    hooks: ReconnectHooks,
+    random: () => number = Math.random,
+  ) {
     this.#options = options;
     this.#hooks = hooks;
     this.#random = random;

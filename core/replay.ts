@@ -70,6 +70,8 @@ export class ReplayBuffer {
   #lost = 0;
 
   /**
+   * Make an empty buffer.
+   *
    * @param maxFrames Most frames kept; older ones are evicted past it.
    * @param maxBytes Most bytes kept; older frames are evicted past it.
    */

@@ -34,6 +34,8 @@ export class ResumeLink implements Transport {
   #told = 0;
 
   /**
+   * Wrap the first connection.
+   *
    * @param transport The first connection.
    * @param enabled Number and count frames (false when resume is off).
    * @param maxFrames Replay buffer bound, in frames.
@@ -163,4 +165,45 @@ export class ResumeLink implements Transport {
     this.replay.clear();
     this.#received = this.#told = 0;
   }
+}
+
+/** The server's resume settings (see `ServerOptions`). */
+export interface ResumeSettings {
+  /** Milliseconds a detached session waits for its client; 0 turns resume off. */
+  resumeWindow: number;
+  /** Most frames kept per session (or client) for a replay. */
+  replayBufferFrames: number;
+  /** Most bytes kept per session (or client) for a replay. */
+  replayBufferBytes: number;
+}
+
+/** Default resume window: two minutes. */
+export const DEFAULT_RESUME_WINDOW = 120_000;
+/** Default bound of a replay buffer, in frames. */
+export const DEFAULT_REPLAY_FRAMES = 65_536;
+
+/**
+ * Fill in and check resume settings.
+ *
+ * @param options What the user gave.
+ * @param defaultBytes The byte bound when none is given (the server's `maxBufferedBytes`).
+ * @returns Complete settings.
+ * @throws {RangeError} A negative window, or a bound that is not a positive integer.
+ */
+export function resolveResumeSettings(
+  options: Partial<ResumeSettings>,
+  defaultBytes: number,
+): ResumeSettings {
+  const settings = {
+    resumeWindow: options.resumeWindow ?? DEFAULT_RESUME_WINDOW,
+    replayBufferFrames: options.replayBufferFrames ?? DEFAULT_REPLAY_FRAMES,
+    replayBufferBytes: options.replayBufferBytes ?? defaultBytes,
+  };
+  for (const [name, value] of Object.entries(settings)) {
+    const min = name === "resumeWindow" ? 0 : 1;
+    if (!Number.isSafeInteger(value) || value < min) {
+      throw new RangeError(`Cannot use ${name}=${value}: it must be an integer >= ${min}`);
+    }
+  }
+  return settings;
 }

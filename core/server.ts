@@ -21,9 +21,10 @@ import { type Limits, resolveLimits } from "./limits.ts";
 import { Namespace } from "./namespace.ts";
 import type { ServerContext } from "./server_context.ts";
 import { ServerSession } from "./session.ts";
+import { resolveResumeSettings } from "./resume_link.ts";
+import { attachWs, type ServerHandlerOptions, wsFetchHandler } from "./ws_mount.ts";
 import { collectStats, type ServerStats } from "./server_stats.ts";
 import type { DisconnectReason } from "./errors.ts";
-import { attachWs, type ServerHandlerOptions, wsFetchHandler } from "./ws_mount.ts";
 import type { EventMap } from "./types.ts";
 import { UdpServer, type UdpServerOptions } from "./udp_server.ts";
 import type { UdpServerStats } from "./udp_stats.ts";
@@ -34,6 +35,16 @@ export interface ServerOptions {
   pingInterval?: number;
   /** Extra milliseconds of silence before a peer is declared dead. @default 20000 */
   pingTimeout?: number;
+  /**
+   * Milliseconds a session whose link dropped without a goodbye waits for its
+   * client to resume it (its sockets stay in their namespaces and rooms, and
+   * what is sent to them is kept); 0 turns resume off. @default 120000
+   */
+  resumeWindow?: number;
+  /** Most frames kept per session for a resume. @default 65536 */
+  replayBufferFrames?: number;
+  /** Most bytes kept per session for a resume. @default limits.maxBufferedBytes (4 MiB) */
+  replayBufferBytes?: number;
   /** Largest frame, in bytes (shortcut for `limits.maxFrameSize`). @default 65536 */
   maxFrameSize?: number;
   /** Limits to override; see `DEFAULT_LIMITS`. */
@@ -55,13 +66,13 @@ export interface ServerOptions {
 export interface ServerListenOptions {
   /** TCP port. */
   tcp?: number;
+  /** WebSocket port (one frame per binary message; any path). */
+  ws?: number;
   /**
    * UDP port for volatile messages: clients of the stream listeners get a
    * token in the handshake and bind to it.
    */
   udp?: number;
-  /** WebSocket port (one frame per binary message; any path). */
-  ws?: number;
   /** Host to bind. @default "127.0.0.1" */
   hostname?: string;
 }
@@ -70,10 +81,10 @@ export interface ServerListenOptions {
 export interface BoundPorts {
   /** TCP port, when listening on TCP. */
   tcp?: number;
-  /** UDP port, when listening on UDP. */
-  udp?: number;
   /** WebSocket port, when listening on WebSocket. */
   ws?: number;
+  /** UDP port, when listening on UDP. */
+  udp?: number;
 }
 
 /** Handlers of the events the server emits. */
@@ -110,8 +121,8 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
   readonly #namespaces = new Map<string, Namespace>();
   readonly #listeners: Listener[] = [];
   readonly #runtime: Runtime | undefined;
-  /** Sessions whose link is not closed yet; `close()` waits for them. */
-  readonly #openTransports = new Set<ServerSession>();
+  /** Transports not closed yet; `close()` waits for them. */
+  readonly #openTransports = new Set<Transport>();
   /** Admitted sessions (not refused by a cap) by remote address; "" when unknown. */
   readonly #admitted = new Map<ServerSession, string>();
   readonly #perAddress = new Map<string, number>();
@@ -146,8 +157,10 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
       pingTimeout: this.pingTimeout,
       namespaces: this.#namespaces,
       schemas: this.schemas,
+      ...resolveResumeSettings(options, this.limits.maxBufferedBytes),
+      resumable: new Map(),
       sessionClosed: (session) => this.#sessionClosed(session),
-      transportClosed: (session) => this.#transportClosed(session),
+      transportClosed: (transport) => this.#transportClosed(transport),
       reportError: (error, where) => this.#reportError(error, where),
     };
     this.adapter = options.adapter;
@@ -277,7 +290,7 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
       if (address) this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
     }
     this.sessions.add(session);
-    this.#openTransports.add(session);
+    this.#openTransports.add(transport);
     return handlers;
   }
 
@@ -350,8 +363,8 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
     else this.#perAddress.delete(address);
   }
 
-  #transportClosed(session: ServerSession): void {
-    this.#openTransports.delete(session);
+  #transportClosed(transport: Transport): void {
+    this.#openTransports.delete(transport);
     if (this.#openTransports.size === 0) this.#allClosed?.();
   }
 

@@ -5,6 +5,7 @@
  */
 
 import type { SchemaRegistry } from "../protocol/schema_registry.ts";
+import type { Transport } from "../runtime/types.ts";
 import type { Limits } from "./limits.ts";
 import type { Namespace } from "./namespace.ts";
 import type { ServerSession } from "./session.ts";
@@ -21,10 +22,18 @@ export interface ServerContext {
   readonly namespaces: ReadonlyMap<string, Namespace>;
   /** Schemas both sides may send. */
   readonly schemas: SchemaRegistry;
+  /** Milliseconds a session whose link dropped waits for its client to resume (0: resume off). */
+  readonly resumeWindow: number;
+  /** Most frames kept per session for a resume. */
+  readonly replayBufferFrames: number;
+  /** Most bytes kept per session for a resume. */
+  readonly replayBufferBytes: number;
+  /** Sessions a client can resume, by resume token (a session keeps its entry up to date). */
+  readonly resumable: Map<string, ServerSession>;
   /** A session ended (its sockets are already gone). */
   sessionClosed(session: ServerSession): void;
-  /** A session's link is closed for good (after the session ended). */
-  transportClosed(session: ServerSession): void;
+  /** A transport closed (a session may have had several, one after the other). */
+  transportClosed(transport: Transport): void;
   /** A user handler threw; report it without taking anything down. */
   reportError(error: unknown, where: string): void;
 }

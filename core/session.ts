@@ -7,19 +7,33 @@
 
 import { decodePacket, encodePacket } from "../protocol/packet.ts";
 import { ProtocolError } from "../protocol/errors.ts";
-import { type Packet, PacketKind, type Payload, PROTOCOL_VERSION } from "../protocol/types.ts";
+import {
+  type HelloPacket,
+  type Packet,
+  PacketKind,
+  type WelcomePacket,
+} from "../protocol/types.ts";
 import type { Transport, TransportHandlers } from "../runtime/types.ts";
 import type { DisconnectReason } from "./errors.ts";
 import type { ServerSocket } from "./socket.ts";
 import type { ServerContext } from "./server_context.ts";
 import { Heartbeat } from "./heartbeat.ts";
+import { versionRefusal, welcomePacket } from "./handshake.ts";
+import { clip, connectNamespace } from "./namespace_connect.ts";
 import { SendGate } from "./backpressure.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import type { UdpEndpoint, UdpServer } from "./udp_server.ts";
 import { UDP_OFF, type UdpStatus } from "./udp_stats.ts";
+import type { ReplayBuffer } from "./replay.ts";
+import { ResumeLink } from "./resume_link.ts";
 
-/** Connection states. */
-export type SessionState = "handshake" | "open" | "closed";
+/**
+ * Connection states. A session whose link dropped without a goodbye is
+ * `detached` for the server's `resumeWindow`: its sockets stay in their
+ * namespaces and rooms, reliable sends wait in the replay buffer, and a
+ * client that comes back with the session's resume token takes it over.
+ */
+export type SessionState = "handshake" | "open" | "detached" | "closed";
 
 /** Reasons sent when a wire error ends a connection. */
 const reasonOfProtocolError: Partial<Record<ProtocolError["code"], DisconnectReason>> = {
@@ -47,6 +61,13 @@ export class ServerSession {
   /** The server's UDP socket, when it has one; the session's endpoint on it once issued. */
   readonly #udpServer: UdpServer | undefined;
   #udp: UdpEndpoint | undefined;
+  /** What the sockets send goes through this facade: it numbers frames for resume. */
+  readonly #link: ResumeLink;
+  /** The token a client presents to resume this session ("" before the welcome or when off). */
+  #resumeToken = "";
+  /** Set when a resume gave this connection's transport to an earlier session. */
+  #adoptedBy: ServerSession | undefined;
+  #expiry: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * Start a session for an accepted link; the handshake timer starts now.
@@ -59,9 +80,10 @@ export class ServerSession {
     this.#ctx = ctx;
     this.#transport = transport;
     this.#udpServer = udp;
+    this.#link = new ResumeLink(transport, false, ctx.replayBufferFrames, ctx.replayBufferBytes);
     // Deferred: a slow member may overflow inside a broadcast loop over its room.
     this.#gate = new SendGate(
-      transport,
+      this.#link,
       ctx.limits,
       () =>
         queueMicrotask(() =>
@@ -78,11 +100,15 @@ export class ServerSession {
 
   /** The handlers to give the transport. */
   handlers(): TransportHandlers {
+    // After a resume this transport belongs to the session it resumed; the
+    // session ignores what a transport it replaced still says.
+    const transport = this.#transport;
+    const owner = (): ServerSession => this.#adoptedBy ?? this;
     return {
-      frame: (frame) => this.#onFrame(frame),
-      error: (error) => this.#onWireError(error),
-      close: (error) => this.#onTransportClose(error),
-      drain: () => this.#gate.drain(),
+      frame: (frame) => owner().#onLinkFrame(frame, transport),
+      error: (error) => owner().#transport === transport && owner().#onWireError(error),
+      close: (error) => owner().#onTransportClose(error, transport),
+      drain: () => owner().#gate.drain(),
     };
   }
 
@@ -91,9 +117,19 @@ export class ServerSession {
     return this.#state;
   }
 
-  /** The link in use. */
+  /** The link in use (the last one while detached). */
   get transport(): Transport {
     return this.#transport;
+  }
+
+  /** True while the client's link is up; false while detached (waiting for a resume) or closed. */
+  get linked(): boolean {
+    return this.#state === "open";
+  }
+
+  /** Reliable frames kept until the client confirms them (emptied when the session ends). */
+  get replay(): ReplayBuffer {
+    return this.#link.replay;
   }
 
   /** Whether volatile messages of this connection go over UDP, and its UDP counters. */
@@ -112,7 +148,12 @@ export class ServerSession {
   send(frame: Uint8Array, volatile = false): boolean {
     if (this.#state === "closed") return false;
     if (volatile && this.#udp?.bound && this.#udp.link.send(frame)) return true;
-    return this.#gate.send(frame, volatile);
+    if (volatile) return this.#state !== "detached" && this.#gate.send(frame, true);
+    // The link keeps this very frame for a replay; frames it meets later unmarked are volatile.
+    this.#link.expect(frame);
+    const queued = this.#gate.send(frame, false);
+    this.#link.expect(undefined);
+    return queued;
   }
 
   /** Encode and queue a packet. */
@@ -130,7 +171,7 @@ export class ServerSession {
   close(reason: DisconnectReason, message = "", tellPeer = true): void {
     if (this.#state === "closed") return;
     // Past the gate: the goodbye goes out even when the queue is full (a slow consumer).
-    if (tellPeer) {
+    if (tellPeer && this.#state !== "detached") {
       this.#transport.send(
         encodePacket({ kind: PacketKind.Disconnect, nsp: -1, reason, message: clip(message) }),
       );
@@ -142,16 +183,42 @@ export class ServerSession {
     for (const socket of [...this.sockets.values()]) socket.onClosed(reason);
     this.sockets.clear();
     this.#transport.close();
+    this.#link.replay.clear();
+    if (this.#resumeToken) this.#ctx.resumable.delete(this.#resumeToken);
     this.#ctx.sessionClosed(this);
   }
 
-  #onTransportClose(error?: Error): void {
-    if (this.#state === "closed") {
-      this.#ctx.transportClosed(this);
-      return;
-    }
-    this.close(error ? "transport-error" : "transport-close", error?.message ?? "", false);
-    this.#ctx.transportClosed(this);
+  #onTransportClose(error: Error | undefined, from: Transport): void {
+    this.#ctx.transportClosed(from);
+    if (from !== this.#transport || this.#state === "closed" || this.#state === "detached") return;
+    this.#linkLost(error ? "transport-error" : "transport-close", error?.message ?? "");
+  }
+
+  /** The link died without a goodbye: wait for a resume when the session has a token, else end. */
+  #linkLost(reason: DisconnectReason, message: string, tellPeer = false): void {
+    if (this.#state !== "open" || !this.#resumeToken) return this.close(reason, message, tellPeer);
+    this.#state = "detached";
+    this.#stopTimers();
+    this.#udp?.release();
+    this.#udp = undefined;
+    this.#link.detach();
+    this.#transport.close();
+    // The sockets' disconnect fires (with the link's reason) only if nobody comes back in time.
+    this.#expiry = setTimeout(() => this.close(reason, message, false), this.#ctx.resumeWindow);
+    for (const socket of [...this.sockets.values()]) socket.onLinkChange(false, reason);
+  }
+
+  /** A frame from a stream transport: counted for resume (UDP frames never come this way). */
+  #onLinkFrame(frame: Uint8Array, from: Transport): void {
+    if (from !== this.#transport) return; // a link a resume replaced
+    if (this.#state === "open" && this.#link.count(frame)) this.#sendAck();
+    this.#onFrame(frame);
+  }
+
+  /** Tell the client how many counted frames arrived, so it can forget them. */
+  #sendAck(): void {
+    const ack = this.#link.ackFrame();
+    if (ack) this.send(ack);
   }
 
   #onWireError(error: Error): void {
@@ -184,54 +251,80 @@ export class ServerSession {
       if (packet.kind !== PacketKind.Hello) {
         return this.close("invalid-packet", "Cannot accept packets before the hello");
       }
-      return this.#onHello(packet.version);
+      return this.#onHello(packet);
     }
     this.#route(packet);
   }
 
-  #onHello(version: number): void {
-    if (version !== PROTOCOL_VERSION) {
-      this.sendPacket({
-        kind: PacketKind.ConnectError,
-        name: "",
-        code: "unsupported-version",
-        message:
-          `Protocol version ${version} is not supported; this server speaks ${PROTOCOL_VERSION}`,
-      });
+  #onHello(hello: HelloPacket): void {
+    const refusal = versionRefusal(hello.version);
+    if (refusal) {
+      this.sendPacket(refusal);
       return this.close("protocol-error", "Unsupported protocol version", false);
     }
     clearTimeout(this.#handshakeTimer);
+    // A resume that cannot happen (window passed, buffer overflowed) gets a fresh session.
+    if (hello.resumeToken && this.#takeOver(hello)) return;
     this.#state = "open";
-    const { pingInterval, pingTimeout, limits } = this.#ctx;
-    this.sendPacket({
-      kind: PacketKind.Welcome,
-      sid: this.sid,
-      pingInterval,
-      pingTimeout,
-      limits: {
-        maxFrameSize: limits.maxFrameSize,
-        maxEventNameLength: limits.maxEventNameLength,
-        maxNamespacesPerSocket: limits.maxNamespacesPerSocket,
-        maxRoomsPerSocket: limits.maxRoomsPerSocket,
-        maxPendingAcks: limits.maxPendingAcks,
-        maxMessagesPerSecond: limits.maxMessagesPerSecond,
-        maxBytesPerSecond: limits.maxBytesPerSecond,
-      },
-      resumeToken: "",
-      resumed: false,
-      received: 0,
-      ...this.#issueUdp(),
-    });
+    this.sendPacket(this.#welcome(false, 0));
     this.#startHeartbeat();
+  }
+
+  /** Give this connection's transport to the session the hello's token names, if it can resume. */
+  #takeOver(hello: HelloPacket): boolean {
+    const earlier = this.#ctx.resumable.get(hello.resumeToken);
+    if (!earlier || earlier === this || !earlier.#resume(this.#transport, hello.received)) {
+      return false;
+    }
+    this.#adoptedBy = earlier;
+    this.#state = "closed";
+    this.#gate.clear();
+    this.#ctx.sessionClosed(this);
+    return true;
+  }
+
+  /** Continue on `transport`: welcome, the frames the client lacks, then new ones. */
+  #resume(transport: Transport, clientReceived: number): boolean {
+    const frames = this.#link.check(clientReceived);
+    if (!Array.isArray(frames)) {
+      this.close("session-expired", `Cannot resume: the replay buffer ${frames}`, false);
+      return false;
+    }
+    const wasDetached = this.#state === "detached";
+    this.#stopTimers();
+    // The old link may not be known dead yet: drop it (what it still delivers is ignored).
+    if (!wasDetached) this.#transport.close();
+    this.#transport = transport;
+    this.#state = "open";
+    transport.send(encodePacket(this.#welcome(true, this.#link.received)));
+    this.#link.resume(transport, frames, clientReceived);
+    this.#startHeartbeat();
+    if (wasDetached) { for (const socket of [...this.sockets.values()]) socket.onLinkChange(true); }
+    return true;
+  }
+
+  /**
+   * A welcome with the session's resume token (one for the session's life: a
+   * resume whose welcome is lost on the way must still work) and a UDP token.
+   */
+  #welcome(resumed: boolean, received: number): WelcomePacket {
+    if (!this.#resumeToken && this.#ctx.resumeWindow > 0) {
+      this.#resumeToken = crypto.randomUUID();
+      this.#ctx.resumable.set(this.#resumeToken, this);
+      this.#link.enabled = true;
+    }
+    const fields = { sid: this.sid, resumeToken: this.#resumeToken, resumed, received };
+    return welcomePacket(this.#ctx, { ...fields, ...this.#issueUdp() });
   }
 
   #route(packet: Packet): void {
     switch (packet.kind) {
       case PacketKind.Connect:
         // Never an unhandled rejection, whatever a middleware or a refusal throws.
-        return void this.#connect(packet.name, packet.auth).catch((error) =>
-          this.#ctx.reportError(error, `connect to namespace "${clip(packet.name)}"`)
-        );
+        return void connectNamespace(this, this.#ctx, this.#connecting, packet.name, packet.auth)
+          .catch((error) =>
+            this.#ctx.reportError(error, `connect to namespace "${clip(packet.name)}"`)
+          );
       case PacketKind.Disconnect:
         if (packet.nsp === -1) return this.close("client-close", packet.message, false);
         return this.sockets.get(packet.nsp)?.onClosed("namespace-leave");
@@ -255,38 +348,13 @@ export class ServerSession {
         return; // a packet for a namespace just left is a race, not an attack: drop it
       }
       case PacketKind.Received:
-        return;
+        if (this.#link.replay.acknowledge(packet.count)) return;
+        return this.close(
+          "invalid-packet",
+          `Received ${packet.count} frames but ${this.#link.replay.sent} were sent`,
+        );
       default:
         return this.close("invalid-packet", `A client cannot send packet kind ${packet.kind}`);
-    }
-  }
-
-  async #connect(name: string, auth: Payload): Promise<void> {
-    const namespace = this.#ctx.namespaces.get(name);
-    const refuse = (code: string, message: string): void => {
-      this.sendPacket({ kind: PacketKind.ConnectError, name, code, message });
-    };
-    if (!namespace) return refuse("unknown-namespace", `Namespace "${clip(name)}" does not exist`);
-    if (this.sockets.has(namespace.id) || this.#connecting.has(name)) {
-      return refuse("already-connected", `Already connected to namespace "${name}"`);
-    }
-    if (this.sockets.size + this.#connecting.size >= this.#ctx.limits.maxNamespacesPerSocket) {
-      return refuse(
-        "too-many-namespaces",
-        `Cannot open more than ${this.#ctx.limits.maxNamespacesPerSocket} namespaces (maxNamespacesPerSocket)`,
-      );
-    }
-    this.#connecting.add(name);
-    try {
-      await namespace.admit(this, auth);
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      refuse(
-        typeof code === "string" ? clip(code) : "unauthorized",
-        clip(error instanceof Error ? error.message : String(error)),
-      );
-    } finally {
-      this.#connecting.delete(name);
     }
   }
 
@@ -297,9 +365,10 @@ export class ServerSession {
       pingTimeout,
       (time) => {
         this.sendPacket({ kind: PacketKind.Ping, time });
+        this.#sendAck();
         this.#udp?.heartbeat();
       },
-      () => this.close("ping-timeout", `No frame for ${pingInterval + pingTimeout} ms`),
+      () => this.#linkLost("ping-timeout", `No frame for ${pingInterval + pingTimeout} ms`, true),
     );
   }
 
@@ -318,16 +387,13 @@ export class ServerSession {
   /** A volatile event or schema message that came over UDP (the link checked its kind). */
   #onUdpPacket(packet: Packet): void {
     if (this.#state !== "open" || !("nsp" in packet)) return;
+    // The same buckets as the stream: a bound client cannot flood through UDP instead.
     this.sockets.get(packet.nsp)?.onPacket(packet);
   }
 
   #stopTimers(): void {
     clearTimeout(this.#handshakeTimer);
+    clearTimeout(this.#expiry);
     this.#heartbeat?.stop();
   }
-}
-
-/** Keep client-chosen text echoed back in messages short (a name may be 64 KiB). */
-function clip(text: string, max = 200): string {
-  return text.length <= max ? text : `${text.slice(0, max)}...`;
 }

@@ -27,6 +27,10 @@ export interface ServerSocketReservedEvents {
   error: (error: unknown) => void;
   /** The client went over its message or byte rate; it is disconnected with `rate-limit` if it keeps on. */
   "rate-warning": (warning: RateWarning) => void;
+  /** The client's link dropped; the socket waits for it to resume (`disconnect` if it does not in time). */
+  "link-lost": (reason: DisconnectReason) => void;
+  /** The client resumed: what was sent meanwhile has been replayed to it. */
+  "link-restored": () => void;
 }
 
 /** Sends that may be dropped under congestion (and go over UDP when bound). */
@@ -82,6 +86,11 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
   /** Rooms this socket is in, its own id room included. */
   get rooms(): ReadonlySet<string> {
     return this.namespace.rooms.roomsOf(this.id);
+  }
+
+  /** False while the client's link is down and the session waits for a resume. */
+  get linked(): boolean {
+    return this.#connected && this.#session.linked;
   }
 
   /** Round-trip time of the connection's last heartbeat, in milliseconds. */
@@ -312,6 +321,11 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
       ackId: 0,
       payload: toPayload(warning),
     });
+  }
+
+  /** Internal: the client's link dropped (false) or resumed (true). */
+  onLinkChange(up: boolean, reason?: DisconnectReason): void {
+    if (this.#connected) this.dispatch(up ? "link-restored" : "link-lost", reason);
   }
 
   /** Internal: the socket is gone (namespace left or connection closed). */

@@ -336,8 +336,9 @@ describe("heartbeats", () => {
   });
 
   it("a silent peer is dropped with ping-timeout within pingInterval + pingTimeout", async () => {
+    // resumeWindow 0: no wait for a resume, the sockets' disconnect fires at once.
     const { server, url } = await startServer(
-      { pingInterval: 50, pingTimeout: 100 },
+      { pingInterval: 50, pingTimeout: 100, resumeWindow: 0 },
       (s) => s.of("/home"),
     );
     const { clients: [c], nsps: [a] } = await lobbyOf(url, 1);
