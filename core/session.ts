@@ -232,14 +232,7 @@ export class ServerSession {
   #onFrame(frame: Uint8Array): void {
     if (this.#state === "closed") return;
     this.#heartbeat?.received();
-    const verdict = this.#rate.take(frame.length);
-    if (verdict !== "ok") {
-      const { limit, allowed } = this.#rate.broken!;
-      if (verdict === "exceeded") {
-        return this.close("rate-limit", `Sent more than ${allowed} (${limit}) for too long`);
-      }
-      for (const socket of [...this.sockets.values()]) socket.onRateWarning({ limit, allowed });
-    }
+    if (!this.#withinRate(frame.length)) return;
     let packet: Packet;
     try {
       packet = decodePacket(frame);
@@ -388,7 +381,24 @@ export class ServerSession {
   #onUdpPacket(packet: Packet): void {
     if (this.#state !== "open" || !("nsp" in packet)) return;
     // The same buckets as the stream: a bound client cannot flood through UDP instead.
+    if (!this.#withinRate(bodyLength(packet))) return;
     this.sockets.get(packet.nsp)?.onPacket(packet);
+  }
+
+  /**
+   * Count one frame against the connection's rates: warn the sockets past the
+   * burst, close with `rate-limit` past the debt. False when the session closed.
+   */
+  #withinRate(bytes: number): boolean {
+    const verdict = this.#rate.take(bytes);
+    if (verdict === "ok") return true;
+    const { limit, allowed } = this.#rate.broken!;
+    if (verdict === "exceeded") {
+      this.close("rate-limit", `Sent more than ${allowed} (${limit}) for too long`);
+      return false;
+    }
+    for (const socket of [...this.sockets.values()]) socket.onRateWarning({ limit, allowed });
+    return true;
   }
 
   #stopTimers(): void {
@@ -396,4 +406,14 @@ export class ServerSession {
     clearTimeout(this.#expiry);
     this.#heartbeat?.stop();
   }
+}
+
+/** Data bytes of a packet that came by UDP, as far as the decoded packet tells (JSON counts 0). */
+function bodyLength(packet: Packet): number {
+  if (packet.kind === PacketKind.Message) return packet.body.length;
+  if (packet.kind === PacketKind.Raw) return packet.data.length;
+  if (packet.kind === PacketKind.Event && packet.payload.type === "bytes") {
+    return packet.payload.value.length;
+  }
+  return 0;
 }
