@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { isCounted, ReplayBuffer } from "../core/replay.ts";
-import { ACK_EVERY, ResumeLink } from "../core/resume_link.ts";
+import { ACK_EVERY, resolveResumeSettings, ResumeLink } from "../core/resume_link.ts";
 import { decodePacket, encodePacket } from "../protocol/packet.ts";
 import { PacketKind } from "../protocol/types.ts";
 import type { Transport, TransportKind } from "../runtime/types.ts";
@@ -176,5 +176,24 @@ describe("ResumeLink", () => {
     assert.equal(link.count(frame), false);
     assert.equal(link.ackFrame(), undefined);
     assert.equal(sink.sent.length, 1);
+  });
+});
+
+describe("resolveResumeSettings()", () => {
+  it("fills in the defaults and refuses values out of range with a RangeError", () => {
+    assert.deepEqual(resolveResumeSettings({}, 1234), {
+      resumeWindow: 120_000,
+      replayBufferFrames: 65_536,
+      replayBufferBytes: 1234,
+    });
+    assert.equal(resolveResumeSettings({ resumeWindow: 0 }, 1).resumeWindow, 0);
+    for (
+      const bad of [
+        { resumeWindow: -1 },
+        { resumeWindow: 1.5 },
+        { replayBufferFrames: 0 },
+        { replayBufferBytes: Number.NaN },
+      ]
+    ) assert.throws(() => resolveResumeSettings(bad, 1), RangeError, JSON.stringify(bad));
   });
 });
