@@ -81,7 +81,7 @@ export class CutProxy {
     const server = net.connect(this.#target, "127.0.0.1");
     server.on("error", () => {});
     const pair: Pair = { client, server, frozen: undefined };
-    let cutOnReply = this.cutOnReply > 0;
+    const cutOnReply = this.cutOnReply > 0;
     if (cutOnReply) this.cutOnReply--;
     this.#pairs.add(pair);
     client.on("data", (data) => {
