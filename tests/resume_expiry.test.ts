@@ -116,6 +116,54 @@ describe("resume failures", () => {
     await server.close();
   });
 
+  it("without resume on the server, a reconnection is a fresh session (resume-disabled)", async () => {
+    const { server, port } = await startServer({ resumeWindow: 0 }, (s) => s.of("/game"));
+    const proxy = await CutProxy.start(port);
+    const client = await connect(proxy.url, { reconnect: FAST });
+    const connection = next<[ServerSocket]>(server.of("/game"), "connection");
+    const nsp = client.of("/game");
+    await nsp.ready();
+    const [first] = await connection;
+    const gone = next<[string]>(first, "disconnect");
+    const failed = next<[ResumeFailure]>(client, "resume_failed", 3_000);
+    const again = next<[ServerSocket]>(server.of("/game"), "connection", 3_000);
+    proxy.cut();
+    assert.equal((await gone)[0], "transport-close", "no window: the socket goes at once");
+    assert.equal((await failed)[0].reason, "resume-disabled");
+    const [second] = await again;
+    assert.notEqual(second, first);
+    await until(() => nsp.connected, 3_000, "namespace restored");
+    client.close();
+    await proxy.close();
+    await server.close();
+  });
+
+  it("a client whose own buffer dropped unconfirmed messages does not ask to resume (replay-overflow)", async () => {
+    // No heartbeat during the test: nothing confirms what the client sends.
+    const { server, port } = await startServer({ pingInterval: 60_000 }, (s) => s.of("/game"));
+    const proxy = await CutProxy.start(port);
+    const client = await connect(proxy.url, { reconnect: FAST, replayBufferFrames: 4 });
+    const connection = next<[ServerSocket]>(server.of("/game"), "connection");
+    const nsp = client.of("/game");
+    await nsp.ready();
+    const [first] = await connection;
+    const got: number[] = [];
+    first.on("n", (i) => void got.push(i as number));
+    for (let i = 0; i < 10; i++) nsp.emit("n", i); // sent, but only the last 4 are kept
+    await until(() => got.length === 10, 2_000, "delivered online");
+    const failed = next<[ResumeFailure]>(client, "resume_failed", 3_000);
+    const again = next<[ServerSocket]>(server.of("/game"), "connection", 3_000);
+    proxy.cut();
+    const [info] = await failed;
+    assert.equal(info.reason, "replay-overflow");
+    assert.equal(info.unconfirmed, 4);
+    assert.notEqual((await again)[0], first, "a fresh session");
+    assert.deepEqual(got, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], "nothing sent twice");
+    client.close();
+    await proxy.close();
+    await server.close(); // also ends the old session, still waiting in its window
+  });
+
   it("the offline queue is bounded: ERR_LIMIT, and what fitted is delivered once", async () => {
     const { server, port } = await startServer({ pingInterval: 30 }, (s) => s.of("/game"));
     const proxy = await CutProxy.start(port);
