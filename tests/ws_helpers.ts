@@ -105,3 +105,17 @@ export function closeFrameOf(
     socket.once("close", () => done({ code: 1006, reason: "" }));
   });
 }
+
+/** One masked binary frame (mask key 0, so the payload goes as it is), as a client sends it. */
+export function maskedFrame(payload: Uint8Array): Uint8Array {
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const out = new Uint8Array(head + 4 + n);
+  out[0] = 0x82;
+  const view = new DataView(out.buffer);
+  if (n < 126) out[1] = 0x80 | n;
+  else if (n < 65536) (out[1] = 0x80 | 126, view.setUint16(2, n));
+  else (out[1] = 0x80 | 127, view.setBigUint64(2, BigInt(n)));
+  out.set(payload, head + 4); // mask key bytes stay 0
+  return out;
+}

@@ -7,11 +7,18 @@ import { GameSocketClient } from "../client.ts";
 import type { GameSocketError } from "../core/errors.ts";
 import type { ServerSocket } from "../core/socket.ts";
 import { encodePacket } from "../protocol/packet.ts";
-import { PacketKind, PROTOCOL_VERSION } from "../protocol/types.ts";
+import { type Packet, PacketKind, PROTOCOL_VERSION } from "../protocol/types.ts";
 import { runtimeName } from "../runtime/auto.ts";
 import { browserRuntime } from "../runtime/ws_browser.ts";
-import { collect, next, until } from "./helpers.ts";
-import { rawWebSocket } from "./ws_helpers.ts";
+import { collect, next, sleep, until } from "./helpers.ts";
+import { maskedFrame, rawHandshake, rawWebSocket } from "./ws_helpers.ts";
+
+const HELLO: Packet = {
+  kind: PacketKind.Hello,
+  version: PROTOCOL_VERSION,
+  resumeToken: "",
+  received: 0,
+};
 
 /** A server on TCP and WebSocket at once (loopback, free ports). */
 async function startBoth(
@@ -200,19 +207,35 @@ describe(`session over WebSocket (${runtimeName()})`, () => {
     await server.close();
   });
 
+  it("a WebSocket peer that stops reading is cut with slow-consumer", async () => {
+    let reason = "";
+    const { server, wsUrl } = await startBoth({
+      resumeWindow: 0,
+      limits: { maxBufferedBytes: 512 * 1024 },
+    }, (s) => s.of("/").on("connection", (socket) => socket.on("disconnect", (r) => reason = r)));
+    const raw = await rawHandshake(Number(new URL(wsUrl).port));
+    raw.on("error", () => {});
+    raw.write(maskedFrame(encodePacket(HELLO)));
+    const join: Packet = { kind: PacketKind.Connect, name: "/", auth: { type: "none" } };
+    raw.write(maskedFrame(encodePacket(join)));
+    await until(() => server.of("/").sockets.size === 1, 5_000, "the raw peer's socket");
+    raw.pause(); // reads nothing from now on
+    const blob = new Uint8Array(32 * 1024);
+    // Kernel buffers hold a few MiB before the server's queue grows: bounded at 40 MiB.
+    for (let i = 0; i < 1_280 && !reason; i++) {
+      server.of("/").emit("blob", blob);
+      if (i % 8 === 7) await sleep(1);
+    }
+    await until(() => reason !== "", 5_000, "disconnect");
+    assert.equal(reason, "slow-consumer");
+    raw.destroy();
+    await server.close();
+  });
+
   it("a text message closes the connection with 1003 and a reason", async () => {
     const { server, wsUrl } = await startBoth();
     const raw = await rawWebSocket(wsUrl);
-    raw.ws.send(
-      encodePacket(
-        {
-          kind: PacketKind.Hello,
-          version: PROTOCOL_VERSION,
-          resumeToken: "",
-          received: 0,
-        } as Parameters<typeof encodePacket>[0],
-      ),
-    );
+    raw.ws.send(encodePacket(HELLO));
     await until(() => raw.messages.length > 0, 5_000, "welcome");
     raw.ws.send("not a frame");
     const { code, reason } = await raw.closed;
