@@ -6,7 +6,7 @@
 
 import type { Schema } from "../protocol/schema.ts";
 import { encodePacket } from "../protocol/packet.ts";
-import { type Packet, PacketKind, RoomOp } from "../protocol/types.ts";
+import { type Packet, PacketKind } from "../protocol/types.ts";
 import { type AckCallback, PendingAcks } from "./acks.ts";
 import { BroadcastOperator } from "./broadcast.ts";
 import { Emitter } from "./emitter.ts";
@@ -14,6 +14,7 @@ import { type DisconnectReason, GameSocketError, RESERVED_EVENTS } from "./error
 import type { Namespace } from "./namespace.ts";
 import { fromPayload, toPayload } from "./payload.ts";
 import { longerThan } from "./limits.ts";
+import { joinRoom, leaveRoom, onRoomRequest } from "./socket_rooms.ts";
 import type { RateWarning } from "./rate_limit.ts";
 import type { ServerSession } from "./session.ts";
 import type { UdpStatus } from "./udp_stats.ts";
@@ -251,12 +252,12 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
    * @throws {GameSocketError} `ERR_LIMIT` past maxRoomsPerSocket.
    */
   join(rooms: string | string[]): void {
-    for (const room of typeof rooms === "string" ? [rooms] : rooms) this.#join(room, 0);
+    for (const room of typeof rooms === "string" ? [rooms] : rooms) joinRoom(this, room, 0);
   }
 
   /** Take this socket out of a room; the client is told. */
   leave(room: string): void {
-    this.#leave(room, 0);
+    leaveRoom(this, room, 0);
   }
 
   /** Broadcast to a room (or several) this socket's namespace, without this socket. */
@@ -299,7 +300,7 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
         this.#acks.resolve(packet.ackId, fromPayload(packet.payload));
         return;
       case PacketKind.Room:
-        return void this.#onRoomRequest(packet.op, packet.reqId, packet.room).catch((e) =>
+        return void onRoomRequest(this, packet.op, packet.reqId, packet.room).catch((e) =>
           this.onHandlerError(e, "room request")
         );
       case PacketKind.Message:
@@ -399,77 +400,6 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
       }
     }
     this.namespace.onMessage(this, code, value);
-  }
-
-  async #onRoomRequest(op: number, reqId: number, room: string): Promise<void> {
-    const refuse = (reason: string) => this.#refuseRoom(reqId, room, reason);
-    if (op !== RoomOp.Join && op !== RoomOp.Leave) {
-      return this.#session.close("invalid-packet", `A client cannot send room operation ${op}`);
-    }
-    if (op === RoomOp.Leave) return this.#leave(room, reqId);
-    const maxName = this.namespace.server.limits.maxRoomNameLength;
-    if (longerThan(room, maxName)) {
-      return refuse(`room-name-too-long: at most ${maxName} bytes (maxRoomNameLength)`);
-    }
-    try {
-      await this.namespace.authorizeJoin(this, room);
-      if (!this.#connected) return;
-      this.#join(room, reqId);
-    } catch (error) {
-      refuse(error instanceof Error ? error.message : String(error));
-    }
-  }
-
-  /** A refused room request echoes the room: keep the reply small whatever the client sent. */
-  #refuseRoom(reqId: number, room: string, reason: string): void {
-    this.#session.sendPacket({
-      kind: PacketKind.Room,
-      nsp: this.namespace.id,
-      op: RoomOp.Refused,
-      reqId,
-      room: room.length > 256 ? "" : room,
-      reason: reason.length > 1024 ? `${reason.slice(0, 1024)}...` : reason,
-    });
-  }
-
-  #join(room: string, reqId: number): void {
-    if (!this.#connected) return;
-    const limit = this.namespace.server.limits.maxRoomsPerSocket;
-    if (!this.rooms.has(room) && this.rooms.size >= limit) {
-      if (reqId === 0) {
-        throw new GameSocketError(
-          "ERR_LIMIT",
-          `Cannot join "${room}": already in ${limit} rooms (maxRoomsPerSocket)`,
-        );
-      }
-      return this.#refuseRoom(
-        reqId,
-        room,
-        `too-many-rooms: already in ${limit} rooms (maxRoomsPerSocket)`,
-      );
-    }
-    this.namespace.rooms.add(this.id, room);
-    this.#session.sendPacket({
-      kind: PacketKind.Room,
-      nsp: this.namespace.id,
-      op: RoomOp.Joined,
-      reqId,
-      room,
-      reason: "",
-    });
-  }
-
-  #leave(room: string, reqId: number): void {
-    if (!this.#connected || room === this.id) return;
-    this.namespace.rooms.remove(this.id, room);
-    this.#session.sendPacket({
-      kind: PacketKind.Room,
-      nsp: this.namespace.id,
-      op: RoomOp.Left,
-      reqId,
-      room,
-      reason: "",
-    });
   }
 
   #onSchema(schema: Schema<unknown>, handler: (value: never) => unknown): void {
