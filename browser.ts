@@ -28,5 +28,4 @@ export { ClientNamespace } from "./core/client_namespace.ts";
 export type { ClientNamespaceEvents } from "./core/client_namespace.ts";
 export type { ClientResumeOptions, ReconnectOptions, ResumeFailure } from "./core/client.ts";
 export type { ClientUdpOptions } from "./core/udp_client.ts";
-export type { ClientResumeOptions, ReconnectOptions, ResumeFailure } from "./core/client.ts";
 export { browserRuntime } from "./runtime/ws_browser.ts";

@@ -25,7 +25,8 @@ export interface ClientOptions extends ClientResumeOptions {
   /** Largest frame accepted from the server. @default 65536 */
   maxFrameSize?: number;
   /** Schemas the client sends or receives (also registered by `on`/`send`). */
-  schemas?: Schema<never>[];
+  // deno-lint-ignore no-explicit-any
+  schemas?: Schema<any>[];
   /** Open the link yourself (tests, custom transports). */
   transport?: TransportFactory;
   /** The runtime's sockets; defaults to the one the entry point installed. */

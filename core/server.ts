@@ -50,7 +50,8 @@ export interface ServerOptions {
   /** Limits to override; see `DEFAULT_LIMITS`. */
   limits?: Partial<Limits>;
   /** Schemas to register up front (they are also registered by `on`/`send`). */
-  schemas?: Schema<never>[];
+  // deno-lint-ignore no-explicit-any
+  schemas?: Schema<any>[];
   /**
    * Share rooms with other server processes (e.g. `new RedisAdapter({ url })`
    * from `@x/game-socket/cluster/redis`). Without one, the server is a cluster of one.

@@ -12,7 +12,10 @@
  * interface LobbyEvents { hello: string; move: { x: number; y: number } }
  * ```
  */
-export type EventMap = Record<string, unknown>;
+// `any`, not `unknown`: an `interface` has no index signature, so only `any`
+// lets users describe their events with interfaces.
+// deno-lint-ignore no-explicit-any
+export type EventMap = Record<string, any>;
 
 /** The ack function a handler gets when the sender asked for a reply. */
 export type AckFn = (reply?: unknown) => void;

@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { encodeFrame, FrameDecoder } from "../protocol/frame.ts";
-import { ProtocolError } from "../protocol/errors.ts";
+import type { ProtocolError } from "../protocol/errors.ts";
 
 describe("FrameDecoder buffering", () => {
   it("a large frame fed 100 bytes at a time arrives whole", () => {
