@@ -192,11 +192,33 @@ export class Namespace<E extends EventMap = EventMap> extends Emitter {
    */
   broadcastFrame(frame: Uint8Array, target: BroadcastTarget): number {
     let sent = 0;
-    for (const id of this.select(target)) {
-      if (this.sockets.get(id)?.session.send(frame, target.volatile)) sent++;
+    if (target.rooms.size === 1) sent = this.#sendToRoom(frame, target);
+    else {
+      for (const id of this.select(target)) {
+        if (this.sockets.get(id)?.session.send(frame, target.volatile)) sent++;
+      }
     }
     if (this.cluster !== undefined && target.local !== true) {
       this.cluster.broadcast(this, frame, target);
+    }
+    return sent;
+  }
+
+  /** One room (`to(room)`, the hot path of a game): walk its members, building no id sets. */
+  #sendToRoom(frame: Uint8Array, target: BroadcastTarget): number {
+    const [room] = target.rooms;
+    const members = this.rooms.rooms.get(room!);
+    if (members === undefined) return 0;
+    let excluded: Set<string> | undefined;
+    for (const name of target.except) {
+      excluded ??= new Set();
+      excluded.add(name);
+      for (const id of this.rooms.rooms.get(name) ?? []) excluded.add(id);
+    }
+    let sent = 0;
+    for (const id of members) {
+      if (excluded?.has(id)) continue;
+      if (this.sockets.get(id)?.session.send(frame, target.volatile)) sent++;
     }
     return sent;
   }

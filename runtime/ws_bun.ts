@@ -9,6 +9,7 @@
 
 import { tooLarge, WsCloseCode } from "./ws_close.ts";
 import { WsTransport } from "./ws_transport.ts";
+import { PublishHub } from "./ws_publish.ts";
 import type { AcceptHandler, Listener, WsFetchHandler, WsHandlerFn, WsListenFn } from "./types.ts";
 
 /** What each socket carries in `ws.data`. */
@@ -24,6 +25,9 @@ interface BunServerWebSocket {
   send(data: Uint8Array): number;
   cork(fn: () => void): void;
   getBufferedAmount(): number;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  publish(topic: string, data: Uint8Array): number;
   close(code?: number, reason?: string): void;
   terminate(): void;
 }
@@ -67,17 +71,44 @@ function websocketHandler(
   maxFrameSize: number,
   accept: AcceptHandler,
 ): BunWebSocketHandler {
+  // Broadcasts to many sockets of this server go out through Bun's native publish.
+  const hub = new PublishHub();
   return {
     open(ws) {
+      // getBufferedAmount() is a native call, and the core asks on every send: ask only
+      // when a send reported backpressure or publishes may have left 16 KiB behind.
+      let unsure = false;
+      let published = 0;
       const transport = new WsTransport(
         {
-          send: (data) => ws.send(data) !== 0, // 0: dropped; -1: queued (backpressure)
+          send: (data) => {
+            const n = ws.send(data); // 0: dropped; -1: queued (backpressure)
+            if (n < 0) unsure = true;
+            return n !== 0;
+          },
           cork: (fn) => ws.cork(fn),
           get bufferedAmount() {
-            return ws.getBufferedAmount();
+            if (!unsure) return 0;
+            const n = ws.getBufferedAmount();
+            unsure = n > 0;
+            return n;
           },
           close: (code, reason) => ws.close(code, reason),
           terminate: () => ws.terminate(),
+          topics: {
+            hub,
+            subscribe: (topic) => ws.subscribe(topic),
+            unsubscribe: (topic) => {
+              try {
+                ws.unsubscribe(topic);
+              } catch { /* closed meanwhile: Bun dropped its topics already */ }
+            },
+            publish: (topic, data) => void ws.publish(topic, data),
+            published: (bytes) => {
+              published += bytes;
+              if (published >= 16 * 1024) unsure = true, published = 0;
+            },
+          },
         },
         maxFrameSize,
         ws.data.address,

@@ -20,6 +20,7 @@ import {
   WsCloseCode,
 } from "./ws_close.ts";
 import type { Transport, TransportHandlers, TransportKind } from "./types.ts";
+import type { PublishHub, PublishMember } from "./ws_publish.ts";
 
 /** How long `close()` waits for the peer's close frame before dropping the link. */
 const CLOSE_GRACE_MS = 2000;
@@ -45,6 +46,25 @@ export interface WsPeer {
   close(code: number, reason: string): void;
   /** Drop the connection at once (where the runtime can). */
   terminate?(): void;
+  /**
+   * The runtime's native publish/subscribe (Bun): the transports of one
+   * server then flush through its hub, which publishes shared frames once.
+   */
+  topics?: WsTopics;
+}
+
+/** Native topics of a runtime's WebSocket server (see `ws_publish.ts`). */
+export interface WsTopics {
+  /** The hub of the server this socket belongs to. */
+  readonly hub: PublishHub;
+  /** Subscribe this socket to a topic. */
+  subscribe(topic: string): void;
+  /** Unsubscribe this socket from a topic. */
+  unsubscribe(topic: string): void;
+  /** Send to every subscriber of a topic except this socket. */
+  publish(topic: string, data: Uint8Array): void;
+  /** A publish of `bytes` reached this socket (its buffered amount may have grown). */
+  published(bytes: number): void;
 }
 
 /**
@@ -55,7 +75,7 @@ export interface WsPeer {
  * core's goodbye packet (`server-shutdown` is 1001, limits are 1008...), as
  * `"<reason>: <message>"`.
  */
-export class WsTransport implements Transport {
+export class WsTransport implements Transport, PublishMember {
   /** Always "ws". */
   readonly kind: TransportKind = "ws";
   /** The peer's IP address, "" when unknown. */
@@ -66,8 +86,12 @@ export class WsTransport implements Transport {
   readonly #maxFrameSize: number;
   #handlers: TransportHandlers | undefined;
   #queue: Uint8Array[] = [];
+  /** With a hub: the arrays `send()` was given, beside their copies in #queue. */
+  #keys: Uint8Array[] = [];
   #queued = 0;
   #scheduled = false;
+  /** Runtime-held bytes, read once per turn: only the pending flush changes them. */
+  #peerHeld = 0;
   #full = false;
   #poll: ReturnType<typeof setTimeout> | undefined;
   #failed = false;
@@ -92,6 +116,9 @@ export class WsTransport implements Transport {
    * @param remoteAddress The peer's IP address.
    * @param remotePort The peer's port.
    */
+  /** For the hub's topic lookup. */
+  readonly hubId: number = Math.floor(Math.random() * 0x7fffffff);
+
   constructor(peer: WsPeer, maxFrameSize: number, remoteAddress = "", remotePort = 0) {
     this.#peer = peer;
     this.#maxFrameSize = maxFrameSize;
@@ -110,7 +137,8 @@ export class WsTransport implements Transport {
 
   /** Bytes queued here plus what the runtime holds. */
   get bufferedAmount(): number {
-    return this.#queued + (this.#closed ? 0 : this.#peer.bufferedAmount);
+    if (this.#closed) return this.#queued;
+    return this.#queued + (this.#scheduled ? this.#peerHeld : this.#peer.bufferedAmount);
   }
 
   /**
@@ -121,13 +149,19 @@ export class WsTransport implements Transport {
   send(frame: Uint8Array): void {
     if (this.#closing || this.#closed) return;
     this.#noteGoodbye(frame);
-    this.#queue.push(frame.slice());
+    const hub = this.#peer.topics?.hub;
+    if (hub) {
+      this.#queue.push(hub.copy(frame));
+      this.#keys.push(frame);
+    } else this.#queue.push(frame.slice());
     this.#queued += frame.length;
-    if (!this.#full && this.bufferedAmount > HIGH_WATER) this.#setFull();
     if (!this.#scheduled) {
+      this.#peerHeld = this.#peer.bufferedAmount;
       this.#scheduled = true;
-      queueMicrotask(this.#flush);
+      if (hub) hub.queued(this);
+      else queueMicrotask(this.#flush);
     }
+    if (!this.#full && this.bufferedAmount > HIGH_WATER) this.#setFull();
   }
 
   /** Send what is queued, then the close frame; the peer has two seconds to answer it. */
@@ -230,6 +264,7 @@ export class WsTransport implements Transport {
     clearTimeout(this.#timer);
     clearTimeout(this.#poll);
     this.#queue = [];
+    this.#keys = [];
     this.#queued = 0;
     const normal = code === 1000 || code === 1001 || code === 1005 || code === 1006 || code === 0;
     const error = this.#error ??
@@ -251,18 +286,59 @@ export class WsTransport implements Transport {
     });
   }
 
-  #sendQueued(): void {
-    if (this.#queue.length === 0 || this.#closed) return;
-    const frames = this.#queue;
+  /** For the hub: take this turn's frames (and the arrays they were copied from). */
+  takeQueued(frames: Uint8Array[][], keys: Uint8Array[][]): boolean {
+    this.#scheduled = false;
+    if (this.#queue.length === 0 || this.#closed) return false;
+    frames.push(this.#queue);
+    keys.push(this.#keys);
     this.#queue = [];
+    this.#keys = [];
     this.#queued = 0;
+    return true;
+  }
+
+  /** For the hub: subscribe to a topic. */
+  subscribe(topic: string): void {
+    if (!this.#closed) this.#peer.topics?.subscribe(topic);
+  }
+
+  /** For the hub: unsubscribe from a topic. */
+  unsubscribe(topic: string): void {
+    if (!this.#closed) this.#peer.topics?.unsubscribe(topic);
+  }
+
+  /** For the hub: a frame of `bytes` was published to this socket. */
+  published(bytes: number): void {
+    this.#peer.topics?.published(bytes);
+  }
+
+  /** For the hub: publish a frame to a topic's other subscribers, and send it here. */
+  publishFrom(topic: string, frame: Uint8Array): void {
+    if (this.#closed) return;
+    try {
+      this.#peer.topics?.publish(topic, frame);
+    } catch (error) {
+      this.#error ??= error instanceof Error ? error : new Error(String(error));
+    }
+    this.sendFrames([frame]);
+  }
+
+  #sendQueued(): void {
+    const frames: Uint8Array[][] = [];
+    if (this.takeQueued(frames, [])) this.sendFrames(frames[0]!);
+  }
+
+  /** Send frames one message each, in order (the hub calls this too). */
+  sendFrames(frames: Uint8Array[]): void {
+    if (this.#closed) return;
     const peer = this.#peer;
     let dropped = false;
     const sendAll = (): void => {
       for (const frame of frames) if (peer.send(frame) === false) dropped = true;
     };
     try {
-      if (peer.cork) peer.cork(sendAll);
+      if (peer.cork && frames.length > 1) peer.cork(sendAll);
       else sendAll();
     } catch (error) {
       this.#error ??= error instanceof Error ? error : new Error(String(error));

@@ -1,0 +1,233 @@
+/**
+ * Broadcasts through a runtime's native publish/subscribe (Bun's
+ * uWebSockets topics), found by the transports themselves.
+ *
+ * A broadcast gives the same frame to each member's transport, and on Bun a
+ * `send()` from JavaScript to each of 500 sockets costs about ten times what
+ * one native `publish()` to 500 subscribers costs. So the transports of one
+ * server share a hub: their frames of a turn are flushed together, frames that
+ * went to many transports in that turn are found (by identity, then checked
+ * byte for byte), and each is published once to a topic whose subscribers are
+ * exactly those transports. A topic is made the first time a set of
+ * recipients is seen and reused while the set is the same (a room whose
+ * members do not change), so the core, rooms, resume and limits above see
+ * nothing of it. Each transport still gets its frames in the order they were
+ * sent; when a turn's frames cannot be published in order they are sent one
+ * by one, as without a hub.
+ *
+ * @module
+ */
+
+/** A transport that flushes through a {@linkcode PublishHub}. */
+export interface PublishMember {
+  /** A random number, the same for the member's life (for the topic lookup). */
+  readonly hubId: number;
+  /**
+   * Take the frames queued this turn: push the copies to send onto `frames`
+   * and the arrays `send()` was given onto `keys`.
+   *
+   * @returns False when nothing was queued (then nothing is pushed).
+   */
+  takeQueued(frames: Uint8Array[][], keys: Uint8Array[][]): boolean;
+  /** Send frames one by one, in order. */
+  sendFrames(frames: Uint8Array[]): void;
+  /** Subscribe the socket to a topic. */
+  subscribe(topic: string): void;
+  /** Unsubscribe the socket from a topic. */
+  unsubscribe(topic: string): void;
+  /** Publish to every subscriber of `topic` but this socket, then send to this socket too. */
+  publishFrom(topic: string, frame: Uint8Array): void;
+  /** A publish of `bytes` reached this member. */
+  published(bytes: number): void;
+}
+
+/** A set of recipients with a topic of its own. */
+interface Topic {
+  name: string;
+  members: Set<PublishMember>;
+  used: number;
+}
+
+/** Frames sent to fewer transports than this in a turn are sent one by one. */
+const MIN_RECIPIENTS = 8;
+/** Topics kept per hub; the least recently used one is dropped (unsubscribed) past this. */
+const MAX_TOPICS = 64;
+
+let nextTopic = 1;
+
+/** The recipients of one frame in a flush: queue indexes and positions in those queues. */
+interface Group {
+  at: number[];
+  queue: number[];
+}
+
+/** True when the frame went to enough distinct members, each with the same bytes. */
+function sameBytes(g: Group, frames: Uint8Array[][]): boolean {
+  if (g.queue.length < MIN_RECIPIENTS) return false;
+  // Recipients are listed in queue order: a repeat means twice to one member.
+  for (let i = 1; i < g.queue.length; i++) if (g.queue[i]! <= g.queue[i - 1]!) return false;
+  const first = frames[g.queue[0]!]![g.at[0]!]!;
+  for (let i = 1; i < g.queue.length; i++) {
+    const other = frames[g.queue[i]!]![g.at[i]!]!;
+    if (other !== first && !equal(other, first)) return false;
+  }
+  return true;
+}
+
+/** Same length, same bytes. */
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** True when a frame in `from..to` (exclusive) still waits to be published. */
+function blocked(waiting: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (waiting[i] === 1) return true;
+  return false;
+}
+
+/**
+ * One per server: collects the frames its transports send in a turn and
+ * flushes them in one microtask, publishing shared frames natively.
+ */
+export class PublishHub {
+  #dirty: PublishMember[] = [];
+  #scheduled = false;
+  #turn = 0;
+  readonly #topics = new Map<number, Topic>();
+  #lastKey: Uint8Array | undefined;
+  #lastCopy: Uint8Array | undefined;
+  readonly #flush = (): void => this.flush();
+
+  /**
+   * A copy of `frame` to queue: a broadcast gives the same array to every
+   * member in a row, so one copy serves them all (after a byte check, in
+   * case the caller changed the array between two sends).
+   *
+   * @param frame The array given to `send()`.
+   * @returns A copy the hub and its members never change.
+   */
+  copy(frame: Uint8Array): Uint8Array {
+    const last = this.#lastCopy;
+    if (frame === this.#lastKey && last !== undefined && equal(frame, last)) return last;
+    this.#lastKey = frame;
+    return this.#lastCopy = frame.slice();
+  }
+
+  /**
+   * A member queued its first frame of the turn.
+   *
+   * @param member The transport.
+   */
+  queued(member: PublishMember): void {
+    this.#dirty.push(member);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  /** Send everything queued this turn (members that flushed themselves meanwhile have nothing). */
+  flush(): void {
+    this.#scheduled = false;
+    this.#lastKey = this.#lastCopy = undefined;
+    const dirty = this.#dirty;
+    this.#dirty = [];
+    this.#turn++;
+    const members: PublishMember[] = [];
+    const frames: Uint8Array[][] = [];
+    const keys: Uint8Array[][] = [];
+    for (const member of dirty) if (member.takeQueued(frames, keys)) members.push(member);
+    const n = members.length;
+    if (n < MIN_RECIPIENTS) {
+      for (let qi = 0; qi < n; qi++) members[qi]!.sendFrames(frames[qi]!);
+      return;
+    }
+    // Recipients of each frame, in the order first met; `base` places each
+    // queue's frames in the flat `waiting` flags (1: to be published).
+    const groups = new Map<Uint8Array, Group>();
+    const base = new Array<number>(n);
+    let total = 0;
+    for (let qi = 0; qi < n; qi++) {
+      const k = keys[qi]!;
+      base[qi] = total;
+      total += k.length;
+      for (let at = 0; at < k.length; at++) {
+        let g = groups.get(k[at]!);
+        if (g === undefined) groups.set(k[at]!, g = { at: [], queue: [] });
+        g.at.push(at);
+        g.queue.push(qi);
+      }
+    }
+    const cursor = new Array<number>(n).fill(0);
+    const waiting = new Uint8Array(total);
+    const publishable: Group[] = [];
+    for (const g of groups.values()) {
+      if (!sameBytes(g, frames)) continue;
+      publishable.push(g);
+      for (let i = 0; i < g.queue.length; i++) waiting[base[g.queue[i]!]! + g.at[i]!] = 1;
+    }
+    for (const g of publishable) {
+      // Bring each recipient up to this frame with its own frames; another shared frame
+      // still in the way means this turn cannot be published in order.
+      let done = 0;
+      for (; done < g.queue.length; done++) {
+        const qi = g.queue[done]!;
+        const at = g.at[done]!;
+        const from = cursor[qi]!;
+        if (blocked(waiting, base[qi]! + from, base[qi]! + at)) break;
+        if (at > from) members[qi]!.sendFrames(frames[qi]!.slice(from, at));
+        cursor[qi] = at + 1;
+      }
+      if (done < g.queue.length) {
+        // This frame did not go out: the recipients brought up to it resume at it.
+        for (let i = 0; i < done; i++) cursor[g.queue[i]!] = g.at[i]!;
+        break;
+      }
+      const recipients = g.queue.map((qi) => members[qi]!);
+      const first = g.queue[0]!;
+      recipients[0]!.publishFrom(this.#topicFor(recipients), frames[first]![g.at[0]!]!);
+      for (let i = 0; i < g.queue.length; i++) {
+        waiting[base[g.queue[i]!]! + g.at[i]!] = 0;
+        recipients[i]!.published(frames[first]![g.at[0]!]!.length);
+      }
+    }
+    for (let qi = 0; qi < n; qi++) {
+      const f = frames[qi]!;
+      if (cursor[qi]! < f.length) {
+        members[qi]!.sendFrames(cursor[qi] === 0 ? f : f.slice(cursor[qi]));
+      }
+    }
+  }
+
+  /** The topic whose subscribers are exactly `members`, made (and subscribed) when new. */
+  #topicFor(members: PublishMember[]): string {
+    let sig = members.length;
+    for (const m of members) sig = (sig + m.hubId) % 0x7fffffff;
+    const known = this.#topics.get(sig);
+    if (
+      known && known.members.size === members.length && members.every((m) => known.members.has(m))
+    ) {
+      known.used = this.#turn;
+      return known.name;
+    }
+    if (known) this.#drop(sig, known);
+    if (this.#topics.size >= MAX_TOPICS) {
+      let oldest: [number, Topic] | undefined;
+      for (const entry of this.#topics) {
+        if (!oldest || entry[1].used < oldest[1].used) oldest = entry;
+      }
+      if (oldest) this.#drop(...oldest);
+    }
+    const topic: Topic = { name: `gs:${nextTopic++}`, members: new Set(members), used: this.#turn };
+    for (const m of members) m.subscribe(topic.name);
+    this.#topics.set(sig, topic);
+    return topic.name;
+  }
+
+  #drop(sig: number, topic: Topic): void {
+    this.#topics.delete(sig);
+    for (const m of topic.members) m.unsubscribe(topic.name);
+  }
+}
