@@ -59,9 +59,7 @@ export function commandFor(
   profile = false,
 ): string[] {
   const file = `${root}${script}`;
-  const prof = profile && rt === "node"
-    ? ["--cpu-prof", `--cpu-prof-dir=${root}bench/results/prof`]
-    : [];
+  const prof = profile ? ["--cpu-prof", `--cpu-prof-dir=${root}bench/results/prof`] : [];
   switch (rt) {
     case "node":
       return nodeRunsJs
@@ -74,9 +72,18 @@ export function commandFor(
         ]
         : [process.execPath, ...prof, "--expose-gc", "--import", "tsx", file, ...args];
     case "bun":
-      return [bin("bun"), file, ...args];
+      return [bin("bun"), ...prof, file, ...args];
     case "deno":
-      return [bin("deno"), "run", "-A", "--no-check", "--v8-flags=--expose-gc", file, ...args];
+      return [
+        bin("deno"),
+        "run",
+        "-A",
+        "--no-check",
+        ...prof,
+        "--v8-flags=--expose-gc",
+        file,
+        ...args,
+      ];
   }
 }
 
@@ -117,6 +124,11 @@ export class Child {
       this.#waiter?.();
     });
     this.#child.stdin!.on("error", () => {});
+  }
+
+  /** The last lines the child wrote to stderr. */
+  stderrText(): string {
+    return this.#stderr;
   }
 
   /** The process id. */

@@ -7,7 +7,7 @@
  * Options: `--quick`, `--runs N` (medians over N runs, default 1),
  * `--only id,id` (contender ids or prefixes), `--scenarios idle,bytes,echo,throughput,fanout,codec`,
  * `--publish` (also write bench/RESULTS.json and bench/chart.svg),
- * `--profile server,load` (Node processes write CPU profiles to bench/results/prof/),
+ * `--profile server,load` (CPU profiles of the servers or load generators in bench/results/prof/),
  * `--tsx` (Node runs the TypeScript through the tsx loader instead of tsc's output).
  *
  * @module
@@ -73,6 +73,7 @@ const scenarios = new Set(
 );
 /** `--profile server,load`: node processes write .cpuprofile files to bench/results/prof. */
 const profile = option("profile") ?? "";
+if (profile) mkdirSync(new URL("./results/prof/", import.meta.url), { recursive: true });
 const FD_LIMIT = Math.max(P.idle * 2 + 2000, 4096);
 
 async function ask<T>(load: Child, command: object, timeoutMs: number): Promise<T> {
@@ -189,7 +190,8 @@ async function measure(c: Contender): Promise<ContenderResult> {
     out.errors.start = String((error as Error).message ?? error).slice(0, 500);
     console.error(`  ${c.id}: ${out.errors.start}`);
   } finally {
-    await Promise.all([load?.stop(), server.stop()]);
+    const grace = profile ? 20_000 : 3000; // writing a profile takes a while
+    await Promise.all([load?.stop(grace), server.stop(grace)]);
   }
   return out;
 }

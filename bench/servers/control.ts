@@ -42,7 +42,7 @@ export function collectGarbage(): void {
 export async function serveControl(start: () => Promise<Started>): Promise<void> {
   const server = await start();
   console.log(JSON.stringify({ port: server.port, runtime: runtime(), pid: process.pid }));
-  // CPU time sampled every 50 ms, so the runner can ask for the share of any
+  // CPU time sampled every 100 ms, so the runner can ask for the share of any
   // recent window (the load generator reports its windows in wall-clock time).
   const samples: { t: number; cpuMs: number }[] = [];
   const sample = () => {
@@ -51,7 +51,7 @@ export async function serveControl(start: () => Promise<Started>): Promise<void>
     if (samples.length > 4000) samples.splice(0, 1000);
   };
   sample();
-  setInterval(sample, 50);
+  setInterval(sample, 100);
   const at = (t: number) =>
     samples.reduce((best, s) => (Math.abs(s.t - t) < Math.abs(best.t - t) ? s : best));
   const lines = createInterface({ input: process.stdin });
