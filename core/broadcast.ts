@@ -11,7 +11,8 @@ import { PacketKind } from "../protocol/types.ts";
 import { AckCollector } from "./ack_collector.ts";
 import type { Namespace } from "./namespace.ts";
 import { toPayload } from "./payload.ts";
-import { checkEventName, type ServerSocket } from "./socket.ts";
+import { checkEventName } from "./inbound.ts";
+import type { ServerSocket } from "./socket.ts";
 import { type AckOptions, DEFAULT_ACK_TIMEOUT, type EventMap } from "./types.ts";
 
 /** Who a broadcast goes to. */

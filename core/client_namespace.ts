@@ -6,7 +6,8 @@
 
 import { encodePacket } from "../protocol/packet.ts";
 import type { Schema } from "../protocol/schema.ts";
-import { type ConnectPacket, type Packet, PacketKind, RoomOp } from "../protocol/types.ts";
+import { type ConnectPacket, type Packet, PacketKind } from "../protocol/types.ts";
+import { ClientRooms } from "./client_rooms.ts";
 import { type AckCallback, PendingAcks } from "./acks.ts";
 import type { GameSocketClient } from "./client.ts";
 import type { UdpStatus } from "./udp_stats.ts";
@@ -14,7 +15,8 @@ import { Emitter } from "./emitter.ts";
 import { type DisconnectReason, GameSocketError, RESERVED_EVENTS } from "./errors.ts";
 import { fromPayload, toPayload } from "./payload.ts";
 import type { RateWarning } from "./rate_limit.ts";
-import { checkEventName } from "./socket.ts";
+import { checkEventName, onceAck, SchemaHandlers } from "./inbound.ts";
+import type { VolatileSender } from "./socket.ts";
 import { type AckOptions, DEFAULT_ACK_TIMEOUT, type EventHandler, type EventMap } from "./types.ts";
 
 /** Handlers of the events the library emits on a client namespace. */
@@ -35,16 +37,8 @@ export interface ClientNamespaceEvents {
   "rate-warning": (warning: RateWarning) => void;
 }
 
-const encoder = new TextEncoder();
-
 /** Most sends queued while the namespace is connecting. */
 const MAX_QUEUED = 1024;
-
-/** Room requests waiting for the server's answer. */
-interface RoomRequest {
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
 
 /**
  * One namespace on a client connection. Get it with `client.of(name)`; sends
@@ -57,21 +51,30 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
   extends Emitter {
   /** The namespace's name. */
   readonly name: string;
-  /** Rooms this socket is in (as the server told it). */
-  readonly rooms: Set<string> = new Set();
   readonly #client: GameSocketClient;
   #id = -1;
   #state: "connecting" | "connected" | "closed" = "connecting";
   #queue: Array<() => void> = [];
   readonly #acks: PendingAcks;
-  readonly #roomRequests = new Map<number, RoomRequest>();
-  /** Rooms with a join in flight, counted against maxRoomsPerSocket. */
-  readonly #joining = new Set<string>();
+  readonly #rooms: ClientRooms = new ClientRooms({
+    maxRooms: () => this.#client.limits.maxRoomsPerSocket,
+    request: (op, room, reqId, reject) =>
+      this.#whenConnected(() => {
+        this.#client.sendPacket({
+          kind: PacketKind.Room,
+          nsp: this.#id,
+          op,
+          reqId,
+          room,
+          reason: "",
+        });
+      }, reject),
+    notify: (event, room) => this.dispatch(event, room),
+  });
   /** The connect's auth, and the rooms to join again, for a session restored after a failed resume. */
   #auth: unknown;
   #rejoin: string[] = [];
-  #nextReqId = 1;
-  readonly #schemaHandlers = new Map<number, Array<(value: never) => unknown>>();
+  readonly #schemaHandlers: SchemaHandlers;
   readonly #ready: Promise<void>;
   #settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
 
@@ -81,6 +84,7 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
     this.#client = client;
     this.name = name;
     this.#acks = new PendingAcks(client.limits.maxPendingAcks);
+    this.#schemaHandlers = new SchemaHandlers(client.schemas);
     this.#ready = new Promise((resolve, reject) => this.#settle = { resolve, reject });
     this.#ready.catch(() => {}); // a refusal is also reported through connect_error
   }
@@ -118,13 +122,7 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
   on<T>(schema: Schema<T>, handler: (value: T) => unknown): this;
   on(event: string | Schema<unknown>, handler: (...args: never[]) => unknown): this {
     if (typeof event === "string") this.addHandler(event, handler);
-    else {
-      this.#client.schemas.register(event);
-      this.#schemaHandlers.set(event.code, [
-        ...this.#schemaHandlers.get(event.code) ?? [],
-        handler,
-      ]);
-    }
+    else this.#schemaHandlers.add(event as Schema<never>, handler);
     return this;
   }
 
@@ -140,7 +138,7 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
   /** Remove a handler, or every handler of the event (or schema). */
   off(event: string | Schema<unknown>, handler?: (...args: never[]) => unknown): this {
     if (typeof event === "string") this.removeHandler(event, handler);
-    else this.#schemaHandlers.delete(event.code);
+    else this.#schemaHandlers.remove(event as Schema<never>, handler);
     return this;
   }
 
@@ -151,18 +149,7 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
    * @throws {GameSocketError} `ERR_RESERVED_EVENT`, `ERR_LIMIT` (name too long, queue full).
    */
   emit<K extends keyof E & string>(event: K, payload?: E[K], ack?: AckCallback): void {
-    this.#checkEvent(event);
-    const data = toPayload(payload);
-    this.#whenConnected(() => {
-      const ackId = ack ? this.#acks.add(ack, DEFAULT_ACK_TIMEOUT) : 0;
-      this.#client.sendPacket({
-        kind: PacketKind.Event,
-        nsp: this.#id,
-        name: event,
-        ackId,
-        payload: data,
-      });
-    });
+    this.#emit(event, payload, ack, DEFAULT_ACK_TIMEOUT);
   }
 
   /** Send an event and wait for the server's reply. */
@@ -171,37 +158,21 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
     payload?: E[K],
     options: AckOptions = {},
   ): Promise<unknown> {
-    this.#checkEvent(event);
-    const data = toPayload(payload);
-    return new Promise((resolve, reject) => {
-      this.#whenConnected(() => {
-        try {
-          const ackId = this.#acks.add(
-            (error, reply) => error ? reject(error) : resolve(reply),
-            options.timeout ?? DEFAULT_ACK_TIMEOUT,
-          );
-          this.#client.sendPacket({
-            kind: PacketKind.Event,
-            nsp: this.#id,
-            name: event,
-            ackId,
-            payload: data,
-          });
-        } catch (error) {
-          reject(error);
-        }
-      }, reject);
-    });
+    return new Promise((resolve, reject) =>
+      this.#emit(
+        event,
+        payload,
+        (error, reply) => error ? reject(error) : resolve(reply),
+        options.timeout ?? DEFAULT_ACK_TIMEOUT,
+        reject,
+      )
+    );
   }
 
   /** Send a typed schema message. */
   send<T>(schema: Schema<T>, value: T): void {
     const body = schema.encode(value);
-    this.#whenConnected(() =>
-      this.#client.send(
-        encodePacket({ kind: PacketKind.Message, nsp: this.#id, code: schema.code, body }),
-      )
-    );
+    this.#whenConnected(() => this.#client.send(this.#messageFrame(schema.code, body)));
   }
 
   /** Send raw bytes (the server socket's `raw` handlers get them). */
@@ -217,13 +188,10 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
    * connected yet. They go over UDP when bound (see `udp`), unordered and
    * latest-wins per channel; a frame too large for one datagram takes the stream.
    */
-  get volatile(): {
-    emit: (event: keyof E & string, payload?: unknown) => boolean;
-    send: <T>(schema: Schema<T>, value: T) => boolean;
-  } {
+  get volatile(): VolatileSender<E> {
     return {
       emit: (event, payload) => {
-        this.#checkEvent(event);
+        checkEventName(event, this.#client.limits.maxEventNameLength);
         if (!this.connected) return false;
         return this.#client.sendPacket({
           kind: PacketKind.Event,
@@ -233,44 +201,25 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
           payload: toPayload(payload),
         }, true);
       },
-      send: (schema, value) => {
-        if (!this.connected) return false;
-        const body = schema.encode(value);
-        return this.#client.send(
-          encodePacket({ kind: PacketKind.Message, nsp: this.#id, code: schema.code, body }),
-          true,
-        );
-      },
+      send: (schema, value) =>
+        this.connected &&
+        this.#client.send(this.#messageFrame(schema.code, schema.encode(value)), true),
     };
+  }
+
+  /** Rooms this socket is in (as the server told it). */
+  get rooms(): ReadonlySet<string> {
+    return this.#rooms.joined;
   }
 
   /** Ask the server to put this socket in a room; rejects with the server's reason when refused. */
   join(room: string): Promise<void> {
-    // The server counts the socket's own id room too, and joins already asked for.
-    const taken = this.rooms.size + this.#joining.size + 1;
-    if (
-      !this.rooms.has(room) && !this.#joining.has(room) &&
-      taken >= this.#client.limits.maxRoomsPerSocket
-    ) {
-      return Promise.reject(
-        new GameSocketError(
-          "ERR_LIMIT",
-          `Cannot join "${room}": the server allows ${this.#client.limits.maxRoomsPerSocket} rooms (maxRoomsPerSocket)`,
-        ),
-      );
-    }
-    const request = this.#roomRequest(RoomOp.Join, room);
-    if (!this.rooms.has(room) && !this.#joining.has(room)) {
-      this.#joining.add(room);
-      const done = () => void this.#joining.delete(room);
-      request.then(done, done);
-    }
-    return request;
+    return this.#rooms.join(room);
   }
 
   /** Ask the server to take this socket out of a room. */
   leave(room: string): Promise<void> {
-    return this.#roomRequest(RoomOp.Leave, room);
+    return this.#rooms.leave(room);
   }
 
   /** Leave this namespace; the connection and its other namespaces stay open. */
@@ -312,10 +261,7 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
     if (this.#state === "closed") return;
     const error = new GameSocketError("ERR_DISCONNECTED", `The session was lost (${this.name})`);
     this.#acks.rejectAll(error);
-    for (const request of this.#roomRequests.values()) request.reject(error);
-    this.#roomRequests.clear();
-    this.#rejoin = [...this.rooms];
-    this.rooms.clear();
+    this.#rejoin = this.#rooms.reset(error);
     this.#state = "connecting";
     this.#id = -1;
     this.#client.sendPacket(this.connectPacket(this.#auth));
@@ -341,9 +287,7 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
     this.#client.forget(this);
     const error = new GameSocketError("ERR_DISCONNECTED", `The namespace disconnected (${reason})`);
     this.#acks.rejectAll(error);
-    for (const request of this.#roomRequests.values()) request.reject(error);
-    this.#roomRequests.clear();
-    this.rooms.clear();
+    this.#rooms.reset(error);
     this.dispatch("disconnect", reason, message);
   }
 
@@ -356,7 +300,7 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
         this.#acks.resolve(packet.ackId, fromPayload(packet.payload));
         return;
       case PacketKind.Room:
-        return this.#onRoom(packet.op, packet.reqId, packet.room, packet.reason);
+        return this.#rooms.onRoom(packet.op, packet.reqId, packet.room, packet.reason);
       case PacketKind.Message:
         return this.#onMessage(packet.code, packet.body);
       case PacketKind.Raw:
@@ -381,70 +325,56 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
       this.dispatch(name, payload);
       return;
     }
-    let answered = false;
-    this.dispatch(name, payload, (reply?: unknown) => {
-      if (answered || !this.connected) return;
-      answered = true;
+    const ack = onceAck(() => this.connected, (reply) =>
       this.#client.sendPacket({
         kind: PacketKind.Ack,
         nsp: this.#id,
         ackId,
         payload: toPayload(reply),
-      });
-    });
-  }
-
-  #onRoom(op: number, reqId: number, room: string, reason: string): void {
-    const request = this.#roomRequests.get(reqId);
-    if (reqId !== 0) this.#roomRequests.delete(reqId);
-    if (op === RoomOp.Joined) {
-      if (!this.rooms.has(room)) {
-        this.rooms.add(room);
-        this.dispatch("join-room", room);
-      }
-      request?.resolve();
-    } else if (op === RoomOp.Left) {
-      if (this.rooms.delete(room)) this.dispatch("leave-room", room);
-      request?.resolve();
-    } else if (op === RoomOp.Refused) {
-      request?.reject(new GameSocketError("ERR_JOIN_REFUSED", `Cannot join "${room}": ${reason}`));
-    }
+      }));
+    this.dispatch(name, payload, ack);
   }
 
   #onMessage(code: number, body: Uint8Array): void {
-    const handlers = this.#schemaHandlers.get(code);
     const schema = this.#client.schemas.get(code);
-    if (!handlers || !schema) return;
+    if (!schema || !this.#schemaHandlers.has(code)) return;
     let value: unknown;
     try {
       value = schema.decode(body);
     } catch (error) {
       return this.#client.reportError(error, `decoding schema ${code}`);
     }
-    for (const handler of handlers) {
-      try {
-        (handler as (v: unknown) => unknown)(value);
-      } catch (error) {
-        this.onHandlerError(error, `schema ${code}`);
-      }
-    }
+    this.#schemaHandlers.run(code, [value], (e) => this.onHandlerError(e, `schema ${code}`));
   }
 
-  #roomRequest(op: typeof RoomOp.Join | typeof RoomOp.Leave, room: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#whenConnected(() => {
-        const reqId = this.#nextReqId++;
-        this.#roomRequests.set(reqId, { resolve, reject });
+  #emit(
+    event: string,
+    payload: unknown,
+    ack: AckCallback | undefined,
+    timeout: number,
+    reject?: (error: Error) => void,
+  ): void {
+    checkEventName(event, this.#client.limits.maxEventNameLength);
+    const data = toPayload(payload);
+    this.#whenConnected(() => {
+      try {
+        const ackId = ack ? this.#acks.add(ack, timeout) : 0;
         this.#client.sendPacket({
-          kind: PacketKind.Room,
+          kind: PacketKind.Event,
           nsp: this.#id,
-          op,
-          reqId,
-          room,
-          reason: "",
+          name: event,
+          ackId,
+          payload: data,
         });
-      }, reject);
-    });
+      } catch (error) {
+        if (!reject) throw error;
+        reject(error as Error);
+      }
+    }, reject);
+  }
+
+  #messageFrame(code: number, body: Uint8Array): Uint8Array {
+    return encodePacket({ kind: PacketKind.Message, nsp: this.#id, code, body });
   }
 
   #whenConnected(send: () => void, reject?: (error: Error) => void): void {
@@ -466,21 +396,5 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
     }
     if (reject) return reject(error);
     throw error;
-  }
-
-  #checkEvent(event: string): void {
-    checkEventName(event);
-    const max = this.#client.limits.maxEventNameLength;
-    // A UTF-16 unit is at most 3 UTF-8 bytes: most names skip the encoding.
-    if (event.length * 3 <= max) return;
-    const length = encoder.encode(event).length;
-    if (length > max) {
-      throw new GameSocketError(
-        "ERR_LIMIT",
-        `Cannot emit "${
-          event.slice(0, 32)
-        }...": the name is ${length} bytes and the server accepts ${this.#client.limits.maxEventNameLength} (maxEventNameLength)`,
-      );
-    }
   }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { type Packet, PacketKind } from "../protocol/types.ts";
 import { now } from "./types.ts";
 
 /** Which rate a peer went over. */
@@ -129,4 +130,20 @@ export class RateLimiter {
     this.#warned = true;
     return "warn";
   }
+}
+
+/**
+ * Data bytes of a packet that came by UDP, as far as the decoded packet tells
+ * (a JSON payload counts 0: it was counted as a message).
+ *
+ * @param packet A decoded volatile packet.
+ * @returns Its body bytes.
+ */
+export function dataBytes(packet: Packet): number {
+  if (packet.kind === PacketKind.Message) return packet.body.length;
+  if (packet.kind === PacketKind.Raw) return packet.data.length;
+  if (packet.kind === PacketKind.Event && packet.payload.type === "bytes") {
+    return packet.payload.value.length;
+  }
+  return 0;
 }

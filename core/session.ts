@@ -21,7 +21,7 @@ import { Heartbeat } from "./heartbeat.ts";
 import { versionRefusal, welcomePacket } from "./handshake.ts";
 import { clip, connectNamespace } from "./namespace_connect.ts";
 import { SendGate } from "./backpressure.ts";
-import { RateLimiter } from "./rate_limit.ts";
+import { dataBytes, RateLimiter } from "./rate_limit.ts";
 import type { UdpEndpoint, UdpServer } from "./udp_server.ts";
 import { UDP_OFF, type UdpStatus } from "./udp_stats.ts";
 import type { ReplayBuffer } from "./replay.ts";
@@ -381,7 +381,7 @@ export class ServerSession {
   #onUdpPacket(packet: Packet): void {
     if (this.#state !== "open" || !("nsp" in packet)) return;
     // The same buckets as the stream: a bound client cannot flood through UDP instead.
-    if (!this.#withinRate(bodyLength(packet))) return;
+    if (!this.#withinRate(dataBytes(packet))) return;
     this.sockets.get(packet.nsp)?.onPacket(packet);
   }
 
@@ -406,14 +406,4 @@ export class ServerSession {
     clearTimeout(this.#expiry);
     this.#heartbeat?.stop();
   }
-}
-
-/** Data bytes of a packet that came by UDP, as far as the decoded packet tells (JSON counts 0). */
-function bodyLength(packet: Packet): number {
-  if (packet.kind === PacketKind.Message) return packet.body.length;
-  if (packet.kind === PacketKind.Raw) return packet.data.length;
-  if (packet.kind === PacketKind.Event && packet.payload.type === "bytes") {
-    return packet.payload.value.length;
-  }
-  return 0;
 }

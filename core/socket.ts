@@ -11,6 +11,7 @@ import { type AckCallback, PendingAcks } from "./acks.ts";
 import { BroadcastOperator } from "./broadcast.ts";
 import { Emitter } from "./emitter.ts";
 import { type DisconnectReason, GameSocketError, RESERVED_EVENTS } from "./errors.ts";
+import { checkEventName, onceAck, SchemaHandlers } from "./inbound.ts";
 import type { Namespace } from "./namespace.ts";
 import { fromPayload, toPayload } from "./payload.ts";
 import { longerThan } from "./limits.ts";
@@ -60,7 +61,7 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
   data: Record<string, unknown> = {};
   readonly #session: ServerSession;
   readonly #acks: PendingAcks;
-  readonly #schemaHandlers = new Map<number, Array<(value: never) => unknown>>();
+  readonly #schemaHandlers: SchemaHandlers;
   #connected = true;
 
   /**
@@ -77,6 +78,7 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
     this.id = session.sid;
     this.auth = auth;
     this.#acks = new PendingAcks(namespace.server.limits.maxPendingAcks);
+    this.#schemaHandlers = new SchemaHandlers(namespace.server.schemas);
   }
 
   /** True until the socket leaves the namespace or the connection closes. */
@@ -134,7 +136,7 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
   on<T>(schema: Schema<T>, handler: (value: T) => unknown): this;
   on(event: string | Schema<unknown>, handler: (...args: never[]) => unknown): this {
     if (typeof event === "string") this.addHandler(event, handler);
-    else this.#onSchema(event, handler);
+    else this.#schemaHandlers.add(event as Schema<never>, handler);
     return this;
   }
 
@@ -153,12 +155,7 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
   /** Remove a handler, or every handler of the event (or schema) when none is given. */
   off(event: string | Schema<unknown>, handler?: (...args: never[]) => unknown): this {
     if (typeof event === "string") this.removeHandler(event, handler);
-    else if (!handler) this.#schemaHandlers.delete(event.code);
-    else {
-      const list = this.#schemaHandlers.get(event.code)?.filter((h) => h !== handler);
-      if (list?.length) this.#schemaHandlers.set(event.code, list);
-      else this.#schemaHandlers.delete(event.code);
-    }
+    else this.#schemaHandlers.remove(event as Schema<never>, handler);
     return this;
   }
 
@@ -367,17 +364,13 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
       this.dispatch(name, payload);
       return;
     }
-    let answered = false;
-    const ack = (reply?: unknown) => {
-      if (answered || !this.#connected) return;
-      answered = true;
+    const ack = onceAck(() => this.#connected, (reply) =>
       this.#session.sendPacket({
         kind: PacketKind.Ack,
         nsp: this.namespace.id,
         ackId,
         payload: toPayload(reply),
-      });
-    };
+      }));
     this.dispatch(name, payload, ack);
   }
 
@@ -392,20 +385,8 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
     } catch (error) {
       return this.#session.close("protocol-error", (error as Error).message);
     }
-    for (const handler of this.#schemaHandlers.get(code) ?? []) {
-      try {
-        (handler as (v: unknown) => unknown)(value);
-      } catch (error) {
-        this.onHandlerError(error, `schema ${code}`);
-      }
-    }
+    this.#schemaHandlers.run(code, [value], (e) => this.onHandlerError(e, `schema ${code}`));
     this.namespace.onMessage(this, code, value);
-  }
-
-  #onSchema(schema: Schema<unknown>, handler: (value: never) => unknown): void {
-    this.namespace.server.schemas.register(schema);
-    const list = this.#schemaHandlers.get(schema.code) ?? [];
-    this.#schemaHandlers.set(schema.code, [...list, handler]);
   }
 
   #encodeMessage<T>(schema: Schema<T>, value: T): Uint8Array {
@@ -415,15 +396,5 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
       code: schema.code,
       body: schema.encode(value),
     });
-  }
-}
-
-/** Throw when user code tries to emit a name only the library may emit. */
-export function checkEventName(event: string): void {
-  if (RESERVED_EVENTS.has(event)) {
-    throw new GameSocketError(
-      "ERR_RESERVED_EVENT",
-      `Cannot emit "${event}": it is a reserved event name`,
-    );
   }
 }

@@ -1,0 +1,111 @@
+/**
+ * What both ends do with what arrives: schema handlers by code, once-only
+ * ack replies, and the checks on event names a user emits.
+ *
+ * @module
+ */
+
+import type { Schema } from "../protocol/schema.ts";
+import type { SchemaRegistry } from "../protocol/schema_registry.ts";
+import { GameSocketError, RESERVED_EVENTS } from "./errors.ts";
+import { longerThan } from "./limits.ts";
+import type { AckFn } from "./types.ts";
+
+type Handler = (...args: never[]) => unknown;
+
+/**
+ * Handlers of schema messages by schema code. They live apart from named
+ * events, so no event name a peer sends can reach them.
+ */
+export class SchemaHandlers {
+  readonly #byCode = new Map<number, Handler[]>();
+  readonly #registry: SchemaRegistry;
+
+  /**
+   * Make an empty set of handlers.
+   *
+   * @param registry Where `add` registers the schema, so incoming bodies can be decoded.
+   */
+  constructor(registry: SchemaRegistry) {
+    this.#registry = registry;
+  }
+
+  /** Add a handler for a schema (and register the schema). */
+  add(schema: Schema<never>, handler: Handler): void {
+    this.#registry.register(schema);
+    this.#byCode.set(schema.code, [...this.#byCode.get(schema.code) ?? [], handler]);
+  }
+
+  /** Remove one handler of a schema, or all of them. */
+  remove(schema: Schema<never>, handler?: Handler): void {
+    const list = handler ? this.#byCode.get(schema.code)?.filter((h) => h !== handler) : undefined;
+    if (list?.length) this.#byCode.set(schema.code, list);
+    else this.#byCode.delete(schema.code);
+  }
+
+  /** True when a schema code has handlers. */
+  has(code: number): boolean {
+    return this.#byCode.has(code);
+  }
+
+  /** Forget every handler. */
+  clear(): void {
+    this.#byCode.clear();
+  }
+
+  /**
+   * Call every handler of `code`; one that throws goes to `onError` and the others still run.
+   *
+   * @param args The decoded value, and whatever else the handlers take.
+   */
+  run(code: number, args: unknown[], onError: (error: unknown) => void): void {
+    for (const handler of this.#byCode.get(code) ?? []) {
+      try {
+        (handler as (...a: unknown[]) => unknown)(...args);
+      } catch (error) {
+        onError(error);
+      }
+    }
+  }
+}
+
+/**
+ * An ack function for a handler: it sends one reply at most, and none once
+ * the socket is gone.
+ *
+ * @param open Whether a reply can still be sent.
+ * @param reply Sends the reply.
+ */
+export function onceAck(open: () => boolean, reply: (value: unknown) => void): AckFn {
+  let answered = false;
+  return (value?: unknown) => {
+    if (answered || !open()) return;
+    answered = true;
+    reply(value);
+  };
+}
+
+/**
+ * Throw when user code emits a name only the library may emit, or one longer
+ * than the server accepts.
+ *
+ * @param event The event name.
+ * @param maxLength The server's maxEventNameLength, in UTF-8 bytes.
+ * @throws {GameSocketError} `ERR_RESERVED_EVENT` or `ERR_LIMIT`.
+ */
+export function checkEventName(event: string, maxLength: number = Infinity): void {
+  if (RESERVED_EVENTS.has(event)) {
+    throw new GameSocketError(
+      "ERR_RESERVED_EVENT",
+      `Cannot emit "${event}": it is a reserved event name`,
+    );
+  }
+  if (longerThan(event, maxLength)) {
+    throw new GameSocketError(
+      "ERR_LIMIT",
+      `Cannot emit "${
+        event.slice(0, 32)
+      }...": the name is longer than the ${maxLength} bytes the server accepts (maxEventNameLength)`,
+    );
+  }
+}
