@@ -48,6 +48,14 @@ export function contenders(): Contender[] {
     gs("node", "tcp", "raw-net-node"),
     gs("bun", "tcp", "raw-bun"),
     gs("deno", "tcp", "raw-deno"),
+    {
+      id: "gs-tcp-node-noresume",
+      label: "game-socket TCP, resume off (node)",
+      runtime: "node",
+      server: ["bench/servers/gs.ts", "tcp", "noresume"],
+      client: "gs",
+      scheme: "tcp",
+    },
   ];
   if (gameSocketHasWebSocket()) {
     list.push(gs("node", "ws", "ws-node"), gs("bun", "ws", "bun-ws"), gs("deno", "ws"));

@@ -100,14 +100,14 @@ export function mainTable(results: ContenderResult[]): string {
 /** Bytes on the wire, in markdown. */
 export function bytesTable(results: ContenderResult[]): string {
   const rows = [
-    "| contender | connect (up / down) | room join (up / down) | position update (up / down) |",
-    "|---|---:|---:|---:|",
+    "| contender | connect (up / down) | room join (up / down) | position update (up / down) | per update, 100 in a row |",
+    "|---|---:|---:|---:|---:|",
   ];
   for (const r of results) {
     rows.push(
       `| ${r.label} | ${pair(r.bytes?.connect)} | ${pair(r.bytes?.join)} | ${
-        pair(r.bytes?.message, 1)
-      } |`,
+        pair(r.bytes?.message)
+      } | ${pair(r.bytes?.stream, 2)} |`,
     );
   }
   return rows.join("\n");

@@ -8,7 +8,8 @@
  * `--only id,id` (contender ids or prefixes), `--scenarios idle,bytes,echo,throughput,fanout,codec`,
  * `--publish` (also write bench/RESULTS.json and bench/chart.svg),
  * `--profile server,load` (CPU profiles of the servers or load generators in bench/results/prof/),
- * `--tsx` (Node runs the TypeScript through the tsx loader instead of tsc's output).
+ * `--tsx` (Node runs the TypeScript through the tsx loader instead of tsc's output),
+ * `--smoke` (tiny sizes), `--out DIR` (where results go, default bench/results/).
  *
  * @module
  */
@@ -16,6 +17,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import process from "node:process";
 import { renderChart } from "./chart.ts";
 import { type Contender, contenders } from "./contenders.ts";
@@ -43,8 +45,21 @@ const option = (name: string) => {
 };
 
 const quick = flag("quick");
+/** `--smoke`: every scenario for a fraction of a second (the test that keeps this code alive). */
+const smoke = flag("smoke");
 /** Sizes of every scenario; the full ones are the issue's. */
-const P = quick
+const P = smoke
+  ? {
+    idle: 20,
+    echo: 200,
+    echoWarmup: 20,
+    tpClients: 5,
+    tpSeconds: 0.2,
+    fanMembers: 10,
+    fanMessages: 20,
+    codecMs: 20,
+  }
+  : quick
   ? {
     idle: 1000,
     echo: 3000,
@@ -227,7 +242,11 @@ function versions(): Record<string, string> {
 if (!flag("tsx") && !compileForNode()) {
   console.error("tsc failed: Node runs the TypeScript through tsx");
 }
-const list = contenders().filter((c) => !only || only.some((o) => c.id.startsWith(o)));
+// `--only` takes ids, or prefixes of ids ("gs-tcp" for all three runtimes).
+const all = contenders();
+const picked = (o: string) =>
+  all.some((c) => c.id === o) ? (id: string) => id === o : (id: string) => id.startsWith(o);
+const list = all.filter((c) => !only || only.some((o) => picked(o)(c.id)));
 const started = Date.now();
 console.log(
   `game-socket benchmark: ${list.length} contenders, ${runs} run(s)${quick ? ", quick" : ""}; ` +
@@ -305,7 +324,10 @@ const subtitle = `${runs > 1 ? `median of ${runs} runs` : "one run"}${quick ? " 
     meta.date.slice(0, 10)
   }; server and load generator in separate processes on 127.0.0.1`;
 const chart = renderChart(medians, subtitle);
-const dir = new URL("./results/", import.meta.url);
+const out = option("out");
+const dir = out
+  ? pathToFileURL(out.endsWith("/") ? out : `${out}/`)
+  : new URL("./results/", import.meta.url);
 mkdirSync(dir, { recursive: true });
 const stamp = meta.date.replace(/[:.]/g, "-");
 writeFileSync(new URL(`${stamp}.json`, dir), JSON.stringify(json, null, 2));
@@ -317,5 +339,7 @@ if (flag("publish")) {
   writeFileSync(new URL("./RESULTS.md", import.meta.url), tables + "\n");
   writeFileSync(new URL("./chart.svg", import.meta.url), chart);
 }
-console.log(`wrote bench/results/${stamp}.json and bench/results/chart.svg in ${meta.seconds} s`);
+console.log(
+  `wrote ${fileURLToPath(new URL(`${stamp}.json`, dir))} and chart.svg in ${meta.seconds} s`,
+);
 process.exit(0);

@@ -23,8 +23,10 @@ export interface BytesResult {
   connect: Traffic;
   /** Joining the room: request and confirmation. */
   join: Traffic;
-  /** One position update (the mean of 100 echoes). */
+  /** One position update (one echo: the update up, the same update down). */
   message: Traffic;
+  /** Per update over 100 echoes in a row: the update plus what the protocol adds now and then (acks). */
+  stream: Traffic;
 }
 
 interface Proxy {
@@ -70,7 +72,7 @@ function take(traffic: Traffic, per = 1): Traffic {
 }
 
 /**
- * Connect through the counting proxy, join the room, echo 100 updates.
+ * Connect through the counting proxy, join the room, echo one update, then 100.
  *
  * @param kind The contender's client.
  * @param url The server's address.
@@ -86,18 +88,21 @@ export async function measureBytes(kind: ClientKind, url: string): Promise<Bytes
     await client.join();
     await settle();
     const join = take(proxy.traffic);
-    const count = 100;
-    for (let i = 0; i < count; i++) {
-      await new Promise<void>((resolve, reject) => {
+    const echo = () =>
+      new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error("Timed out: bytes echo")), 5000);
         client.onMove = () => (clearTimeout(timer), resolve());
         client.echo();
       });
-    }
+    await echo();
     await settle();
-    const message = take(proxy.traffic, count);
+    const message = take(proxy.traffic);
+    const count = 100;
+    for (let i = 0; i < count; i++) await echo();
+    await settle();
+    const stream = take(proxy.traffic, count);
     client.close();
-    return { connect, join, message };
+    return { connect, join, message, stream };
   } finally {
     proxy.close();
   }
