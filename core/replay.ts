@@ -37,12 +37,22 @@ export function isCounted(frame: Uint8Array): boolean {
  */
 export type ReplayResult = Uint8Array[] | "overflowed" | "invalid";
 
+/** Frames up to this many bytes are copied into the buffer's own bytes; larger ones are kept by reference. */
+const INLINE_MAX = 128;
+/** First size of the bytes of the copied frames (grown by doubling). */
+const INLINE_INITIAL = 64;
+
 /**
  * Numbered outgoing frames, bounded in count and bytes.
  *
- * Frames are kept by reference (a broadcast's shared bytes are not copied):
- * the caller must never change a frame after recording it. Volatile frames
- * take a number but are not kept, so they are never replayed.
+ * Small frames (up to 128 bytes: game messages, events) are copied into one
+ * growing byte buffer. Keeping each of them as an object until the peer
+ * acknowledges it, a round trip later, made them outlive the young
+ * generation, and the garbage collector became the largest cost of a busy
+ * server (a fifth of its time at 150,000 messages a second). Larger frames
+ * are kept by reference, so a broadcast's shared bytes are not copied per
+ * member: the caller must never change a frame after recording it. Volatile
+ * frames take a number but are not kept, so they are never replayed.
  *
  * @example
  * ```ts
@@ -60,14 +70,22 @@ export class ReplayBuffer {
   readonly maxFrames: number;
   /** Most bytes kept. */
   readonly maxBytes: number;
-  #frames: Uint8Array[] = [];
+  // Kept frames [#head, #seqs.length): number, length, and the frame itself
+  // when large, or else the logical position of its copy in #data.
   #seqs: number[] = [];
+  #lens: number[] = [];
+  #refs: (Uint8Array | number)[] = [];
   #head = 0;
   #sent = 0;
   #acked = 0;
   #bytes = 0;
   /** Highest number evicted before the peer acknowledged it (0 when none). */
   #lost = 0;
+  /** Copies of small frames: logical positions [#from, #to) live at #data[position - #base]. */
+  #data: Uint8Array | null = null;
+  #base = 0;
+  #from = 0;
+  #to = 0;
 
   /**
    * Make an empty buffer.
@@ -92,7 +110,7 @@ export class ReplayBuffer {
 
   /** Frames kept (reliable, not yet acknowledged). */
   get frames(): number {
-    return this.#frames.length - this.#head;
+    return this.#seqs.length - this.#head;
   }
 
   /** Bytes kept. */
@@ -113,16 +131,18 @@ export class ReplayBuffer {
   /**
    * Number a frame, and keep it when it is reliable.
    *
-   * @param frame The encoded packet (kept by reference).
+   * @param frame The encoded packet (copied when small, else kept by reference).
    * @param keep False for volatile frames: numbered, never replayed.
    * @returns The frame's number.
    */
   record(frame: Uint8Array, keep: boolean): number {
     const seq = ++this.#sent;
     if (!keep) return seq;
-    this.#frames.push(frame);
+    const length = frame.length;
     this.#seqs.push(seq);
-    this.#bytes += frame.length;
+    this.#lens.push(length);
+    this.#refs.push(length <= INLINE_MAX ? this.#copy(frame) : frame);
+    this.#bytes += length;
     while (this.frames > 1 && (this.frames > this.maxFrames || this.#bytes > this.maxBytes)) {
       this.#lost = this.#seqs[this.#head]!;
       this.#shift();
@@ -140,7 +160,7 @@ export class ReplayBuffer {
     if (count > this.#sent) return false;
     if (count <= this.#acked) return true;
     this.#acked = count;
-    while (this.#head < this.#frames.length && this.#seqs[this.#head]! <= count) this.#shift();
+    while (this.#head < this.#seqs.length && this.#seqs[this.#head]! <= count) this.#shift();
     return true;
   }
 
@@ -154,8 +174,8 @@ export class ReplayBuffer {
     if (count > this.#sent || count < this.#acked) return "invalid";
     if (this.#lost > count) return "overflowed";
     const out: Uint8Array[] = [];
-    for (let i = this.#head; i < this.#frames.length; i++) {
-      if (this.#seqs[i]! > count) out.push(this.#frames[i]!);
+    for (let i = this.#head; i < this.#seqs.length; i++) {
+      if (this.#seqs[i]! > count) out.push(this.#frame(i));
     }
     return out;
   }
@@ -169,37 +189,81 @@ export class ReplayBuffer {
    */
   rebase(count: number): void {
     this.acknowledge(count);
-    this.#frames = this.#frames.slice(this.#head);
-    this.#head = 0;
-    this.#seqs = this.#frames.map((_, i) => count + 1 + i);
-    this.#sent = count + this.#frames.length;
+    this.#compact();
+    this.#seqs = this.#seqs.map((_, i) => count + 1 + i);
+    this.#sent = count + this.#seqs.length;
     this.#lost = 0;
   }
 
   /** Forget everything and start numbering from 1 again (a new session, or the end). */
   clear(): void {
-    this.#frames = [];
     this.#seqs = [];
+    this.#lens = [];
+    this.#refs = [];
+    this.#data = null;
     this.#head =
       this.#sent =
       this.#acked =
       this.#bytes =
       this.#lost =
+      this.#base =
+      this.#from =
+      this.#to =
         0;
   }
 
-  #shift(): void {
-    this.#bytes -= this.#frames[this.#head]!.length;
-    this.#head++;
-    // Compact now and then instead of shifting the arrays on every frame.
-    if (this.#head === this.#frames.length) {
-      this.#frames = [];
-      this.#seqs = [];
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= this.#frames.length) {
-      this.#frames = this.#frames.slice(this.#head);
-      this.#seqs = this.#seqs.slice(this.#head);
-      this.#head = 0;
+  /** Kept frame `i` (a copy when it was copied in). */
+  #frame(i: number): Uint8Array {
+    const ref = this.#refs[i]!;
+    if (typeof ref !== "number") return ref;
+    const at = ref - this.#base;
+    return this.#data!.slice(at, at + this.#lens[i]!);
+  }
+
+  /** Copy a small frame after the others; returns its logical position. */
+  #copy(frame: Uint8Array): number {
+    const length = frame.length;
+    let data = this.#data;
+    if (data === null || this.#to - this.#base + length > data.length) {
+      const live = this.#to - this.#from;
+      if (data !== null && live + length <= data.length >> 1) {
+        data.copyWithin(0, this.#from - this.#base, this.#to - this.#base);
+      } else {
+        let size = data === null ? INLINE_INITIAL : data.length * 2;
+        while (size < 2 * (live + length)) size *= 2;
+        const grown = new Uint8Array(size);
+        if (data !== null) grown.set(data.subarray(this.#from - this.#base, this.#to - this.#base));
+        this.#data = data = grown;
+      }
+      this.#base = this.#from;
     }
+    const at = this.#to;
+    data.set(frame, at - this.#base);
+    this.#to += length;
+    return at;
+  }
+
+  #shift(): void {
+    const length = this.#lens[this.#head]!;
+    this.#bytes -= length;
+    if (typeof this.#refs[this.#head] === "number") this.#from += length;
+    this.#refs[this.#head] = 0; // drop the reference now
+    this.#head++;
+    if (this.#head === this.#seqs.length) {
+      // Everything acknowledged: reuse the arrays and the bytes from the start.
+      this.#seqs.length = this.#lens.length = this.#refs.length = 0;
+      this.#head = 0;
+      this.#base = this.#from = this.#to;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#seqs.length) {
+      this.#compact();
+    }
+  }
+
+  /** Drop the forgotten entries from the front of the arrays. */
+  #compact(): void {
+    this.#seqs = this.#seqs.slice(this.#head);
+    this.#lens = this.#lens.slice(this.#head);
+    this.#refs = this.#refs.slice(this.#head);
+    this.#head = 0;
   }
 }

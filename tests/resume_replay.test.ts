@@ -67,11 +67,39 @@ describe("ReplayBuffer", () => {
     assert.equal(buffer.bytes, 0);
   });
 
-  it("keeps frames by reference (a broadcast's bytes are not copied)", () => {
+  it("keeps large frames by reference (a broadcast's bytes are not copied) and copies small ones", () => {
     const buffer = new ReplayBuffer(10, 1 << 20);
-    const frame = event(1);
-    buffer.record(frame, true);
-    assert.equal((buffer.after(0) as Uint8Array[])[0], frame);
+    const large = encodePacket({
+      kind: PacketKind.Event,
+      nsp: 0,
+      name: "n",
+      ackId: 0,
+      payload: { type: "json", value: "x".repeat(200) },
+    });
+    const small = event(1);
+    buffer.record(large, true);
+    buffer.record(small, true);
+    const [a, b] = buffer.after(0) as Uint8Array[];
+    assert.equal(a, large);
+    assert.notEqual(b, small, "a copy: no object per small frame outlives the send");
+    assert.deepEqual(b, small);
+  });
+
+  it("keeps the bytes of many small frames in order while it grows, compacts and is acknowledged", () => {
+    const buffer = new ReplayBuffer(100_000, 1 << 30);
+    const frame = (i: number) => new Uint8Array(1 + (i % 100)).fill(i & 0xff);
+    let acked = 0;
+    for (let i = 1; i <= 5_000; i++) {
+      buffer.record(frame(i), true);
+      if (i % 37 === 0) buffer.acknowledge(acked = i - (i % 5)); // leave a few unacknowledged
+    }
+    const rest = buffer.after(acked) as Uint8Array[];
+    assert.equal(rest.length, 5_000 - acked);
+    rest.forEach((f, i) => assert.deepEqual(f, frame(acked + 1 + i)));
+    assert.equal(buffer.bytes, rest.reduce((n, f) => n + f.length, 0));
+    buffer.acknowledge(5_000);
+    assert.equal(buffer.frames, 0);
+    assert.equal(buffer.bytes, 0);
   });
 
   it("evicts the oldest frames past its bounds and reports overflowed when the peer lacks one", () => {
