@@ -44,8 +44,9 @@ await server.close();
   let failed = 0;
   for (const [name, [cmd, args]] of runs) {
     const r = spawnSync(cmd, args, { cwd: dir, encoding: "utf8", timeout: 60_000 });
-    const ok = r.status === 0 && r.stdout.includes("smoke: hello back 6 bytes");
-    console.log(`smoke ${name}: ${ok ? "ok" : "FAILED"} ${r.stdout.trim()} ${ok ? "" : r.stderr}`);
+    const out = (r.stdout ?? "").replace(/\x1b\[[0-9;]*m/g, ""); // Deno colours numbers when asked to
+    const ok = r.status === 0 && out.includes("smoke: hello back 6 bytes");
+    console.log(`smoke ${name}: ${ok ? "ok" : "FAILED"} ${out.trim()} ${ok ? "" : r.stderr}`);
     if (!ok) failed++;
   }
   process.exit(failed ? 1 : 0);
