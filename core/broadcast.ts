@@ -7,6 +7,7 @@
 import type { SocketInfo } from "../cluster/message.ts";
 import type { Schema } from "../protocol/schema.ts";
 import { encodePacket } from "../protocol/packet.ts";
+import { messageFrame, packetFrame } from "./frames.ts";
 import { PacketKind } from "../protocol/types.ts";
 import { AckCollector } from "./ack_collector.ts";
 import type { Namespace } from "./namespace.ts";
@@ -125,7 +126,7 @@ export class BroadcastOperator<E extends EventMap = EventMap> {
     if (ack) {
       return this.#emitWithAcks(event, payload, this.#target.timeout ?? DEFAULT_ACK_TIMEOUT, ack);
     }
-    const frame = encodePacket({
+    const frame = packetFrame({
       kind: PacketKind.Event,
       nsp: this.#namespace.id,
       name: event,
@@ -161,12 +162,7 @@ export class BroadcastOperator<E extends EventMap = EventMap> {
 
   /** Send a typed schema message to every target. */
   send<T>(schema: Schema<T>, value: T): number {
-    const frame = encodePacket({
-      kind: PacketKind.Message,
-      nsp: this.#namespace.id,
-      code: schema.code,
-      body: schema.encode(value),
-    });
+    const frame = messageFrame(this.#namespace.id, schema, value);
     return this.#namespace.broadcastFrame(frame, this.#target);
   }
 

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { decodePacket, encodePacket } from "../protocol/packet.ts";
+import { decodePacket } from "../protocol/packet.ts";
+import { packetFrame } from "./frames.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import { SchemaRegistry } from "../protocol/schema_registry.ts";
 import { type Packet, PacketKind, type PeerLimits, type WelcomePacket } from "../protocol/types.ts";
@@ -164,7 +165,7 @@ export class GameSocketClient extends Emitter {
 
   /** Internal: encode and queue a packet. */
   sendPacket(packet: Packet, volatile = false): boolean {
-    return this.send(encodePacket(packet), volatile);
+    return this.send(packetFrame(packet), volatile);
   }
 
   /**

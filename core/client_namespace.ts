@@ -4,7 +4,7 @@
  * @module
  */
 
-import { encodePacket } from "../protocol/packet.ts";
+import { messageFrame } from "./frames.ts";
 import type { Schema } from "../protocol/schema.ts";
 import { type ConnectPacket, type Packet, PacketKind } from "../protocol/types.ts";
 import { ClientRooms } from "./client_rooms.ts";
@@ -171,8 +171,12 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
 
   /** Send a typed schema message. */
   send<T>(schema: Schema<T>, value: T): void {
-    const body = schema.encode(value);
-    this.#whenConnected(() => this.#client.send(this.#messageFrame(schema.code, body)));
+    if (this.connected) return void this.#client.send(messageFrame(this.#id, schema, value));
+    const body = schema.encode(value); // now: the value may change before the namespace connects
+    const code = schema.code;
+    this.#whenConnected(() =>
+      this.#client.sendPacket({ kind: PacketKind.Message, nsp: this.#id, code, body })
+    );
   }
 
   /** Send raw bytes (the server socket's `raw` handlers get them). */
@@ -202,8 +206,7 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
         }, true);
       },
       send: (schema, value) =>
-        this.connected &&
-        this.#client.send(this.#messageFrame(schema.code, schema.encode(value)), true),
+        this.connected && this.#client.send(messageFrame(this.#id, schema, value), true),
     };
   }
 
@@ -371,10 +374,6 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
         reject(error as Error);
       }
     }, reject);
-  }
-
-  #messageFrame(code: number, body: Uint8Array): Uint8Array {
-    return encodePacket({ kind: PacketKind.Message, nsp: this.#id, code, body });
   }
 
   #whenConnected(send: () => void, reject?: (error: Error) => void): void {

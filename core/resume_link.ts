@@ -6,7 +6,7 @@
  * @module
  */
 
-import { encodePacket } from "../protocol/packet.ts";
+import { packetFrame } from "./frames.ts";
 import { PacketKind } from "../protocol/types.ts";
 import type { Transport, TransportKind } from "../runtime/types.ts";
 import { isCounted, ReplayBuffer, type ReplayResult } from "./replay.ts";
@@ -122,7 +122,7 @@ export class ResumeLink implements Transport {
   ackFrame(): Uint8Array | undefined {
     if (!this.enabled || this.#received === this.#told || !this.#transport) return undefined;
     this.#told = this.#received;
-    return encodePacket({ kind: PacketKind.Received, count: this.#received });
+    return packetFrame({ kind: PacketKind.Received, count: this.#received });
   }
 
   /** The connection is gone: keep numbering into the replay buffer only. */

@@ -6,6 +6,7 @@
  */
 
 import { decodePacket, encodePacket } from "../protocol/packet.ts";
+import { packetFrame } from "./frames.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import {
   type HelloPacket,
@@ -158,7 +159,7 @@ export class ServerSession {
 
   /** Encode and queue a packet. */
   sendPacket(packet: Packet, volatile = false): boolean {
-    return this.send(encodePacket(packet), volatile);
+    return this.send(packetFrame(packet), volatile);
   }
 
   /**

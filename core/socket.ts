@@ -5,7 +5,7 @@
  */
 
 import type { Schema } from "../protocol/schema.ts";
-import { encodePacket } from "../protocol/packet.ts";
+import { messageFrame } from "./frames.ts";
 import { type Packet, PacketKind } from "../protocol/types.ts";
 import { type AckCallback, PendingAcks } from "./acks.ts";
 import { BroadcastOperator } from "./broadcast.ts";
@@ -390,11 +390,6 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
   }
 
   #encodeMessage<T>(schema: Schema<T>, value: T): Uint8Array {
-    return encodePacket({
-      kind: PacketKind.Message,
-      nsp: this.namespace.id,
-      code: schema.code,
-      body: schema.encode(value),
-    });
+    return messageFrame(this.namespace.id, schema, value);
   }
 }

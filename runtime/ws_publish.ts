@@ -18,6 +18,8 @@
  * @module
  */
 
+import { copyToSlab } from "../protocol/slab.ts";
+
 /** A transport that flushes through a {@linkcode PublishHub}. */
 export interface PublishMember {
   /** A random number, the same for the member's life (for the topic lookup). */
@@ -112,7 +114,7 @@ export class PublishHub {
     const last = this.#lastCopy;
     if (frame === this.#lastKey && last !== undefined && equal(frame, last)) return last;
     this.#lastKey = frame;
-    return this.#lastCopy = frame.slice();
+    return this.#lastCopy = copyToSlab(frame);
   }
 
   /**

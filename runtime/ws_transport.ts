@@ -21,6 +21,7 @@ import {
 } from "./ws_close.ts";
 import type { Transport, TransportHandlers, TransportKind } from "./types.ts";
 import type { PublishHub, PublishMember } from "./ws_publish.ts";
+import { copyToSlab } from "../protocol/slab.ts";
 
 /** How long `close()` waits for the peer's close frame before dropping the link. */
 const CLOSE_GRACE_MS = 2000;
@@ -153,7 +154,7 @@ export class WsTransport implements Transport, PublishMember {
     if (hub) {
       this.#queue.push(hub.copy(frame));
       this.#keys.push(frame);
-    } else this.#queue.push(frame.slice());
+    } else this.#queue.push(copyToSlab(frame));
     this.#queued += frame.length;
     if (!this.#scheduled) {
       this.#peerHeld = this.#peer.bufferedAmount;
