@@ -80,7 +80,7 @@ const P = smoke
     fanMessages: 2000,
     codecMs: 1000,
   };
-const WINDOW = { throughput: 16, fanout: 20 };
+const WINDOW = { throughput: Number(process.env.BENCH_TP_WINDOW ?? 16), fanout: 20 };
 const runs = Math.max(1, Number(option("runs") ?? 1));
 const only = option("only")?.split(",");
 const scenarios = new Set(

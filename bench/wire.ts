@@ -92,6 +92,26 @@ export function packRawMove(op: number, m: MoveValue): Uint8Array {
 }
 
 /**
+ * Read a raw position update back into an object, as a game client must
+ * (every contender's client ends with the same object in hand: game-socket
+ * and socket.io decode for it, the raw clients do it here).
+ *
+ * @param frame A raw update (op first).
+ * @returns The update.
+ */
+export function unpackRawMove(frame: Uint8Array): MoveValue {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  return {
+    id: view.getUint16(1, false),
+    x: view.getFloat32(3, false),
+    y: view.getFloat32(7, false),
+    angle: (view.getUint16(11, false) / 65536) * 2 * Math.PI,
+    throttle: frame[13]! / 255,
+    firing: frame[14] === 1,
+  };
+}
+
+/**
  * A raw control message: an op and an optional UTF-8 room name.
  *
  * @param op The op.

@@ -23,6 +23,7 @@ import {
   packRawMove,
   Relay,
   ROOM,
+  unpackRawMove,
 } from "../wire.ts";
 
 /** Which client a contender needs. */
@@ -43,6 +44,8 @@ export interface BenchClient {
 }
 
 const noop = () => {};
+/** The last update a raw client decoded (kept so the decoding is not optimised away). */
+export let last: MoveValue | undefined;
 
 /**
  * Connect one client.
@@ -76,8 +79,8 @@ async function connectGs(url: string): Promise<BenchClient> {
     relay: () => home.send(Relay, move),
     close: () => client.close(),
   };
-  home.on(Move, () => self.onMove());
-  home.on(Relay, () => self.onMove());
+  home.on(Move, (m) => (last = m, self.onMove()));
+  home.on(Relay, (m) => (last = m, self.onMove()));
   return self;
 }
 
@@ -96,8 +99,8 @@ function connectSio(url: string, msgpack: boolean): Promise<BenchClient> {
     relay: () => void socket.emit("relay", move),
     close: () => void socket.disconnect(),
   };
-  socket.on("move", () => self.onMove());
-  socket.on("relay", () => self.onMove());
+  socket.on("move", (m: MoveValue) => (last = m, self.onMove()));
+  socket.on("relay", (m: MoveValue) => (last = m, self.onMove()));
   return new Promise((resolve, reject) => {
     socket.once("connect", () => resolve(self));
     socket.once("connect_error", reject);
@@ -122,7 +125,10 @@ function connectWs(url: string): Promise<BenchClient> {
   };
   ws.on("message", (data: Buffer) => {
     if (data[0] === Op.Joined) joined?.();
-    else self.onMove();
+    else {
+      last = unpackRawMove(data);
+      self.onMove();
+    }
   });
   return new Promise((resolve, reject) => {
     ws.once("open", () => resolve(self));
@@ -152,7 +158,10 @@ function connectRawTcp(url: string): Promise<BenchClient> {
   };
   const onFrame = (frame: Uint8Array) => {
     if (frame[0] === Op.Joined) joined?.();
-    else self.onMove();
+    else {
+      last = unpackRawMove(frame);
+      self.onMove();
+    }
   };
   socket.on("data", (chunk) => reader.push(chunk, onFrame));
   return new Promise((resolve, reject) => {
