@@ -5,7 +5,7 @@
  * @module
  */
 
-import { now } from "./types.ts";
+import { now, turnNow } from "./types.ts";
 
 /** Ping sender and liveness watch for one connection (used on both sides). */
 export class Heartbeat {
@@ -38,7 +38,7 @@ export class Heartbeat {
 
   /** A frame arrived: the peer is alive. */
   received(): void {
-    this.#lastReceived = now();
+    this.#lastReceived = turnNow();
   }
 
   /** Round-trip time from a pong's echoed clock value. */

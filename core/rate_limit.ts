@@ -6,7 +6,7 @@
  */
 
 import { type Packet, PacketKind } from "../protocol/types.ts";
-import { now } from "./types.ts";
+import { turnNow } from "./types.ts";
 
 /** Which rate a peer went over. */
 export type RateLimitName = "maxMessagesPerSecond" | "maxBytesPerSecond";
@@ -28,7 +28,7 @@ export interface RateLimiterOptions {
   maxMessagesPerSecond: number;
   /** Bytes per second, sustained. */
   maxBytesPerSecond: number;
-  /** The clock, in milliseconds. @default performance.now */
+  /** The clock, in milliseconds. @default performance.now, read once per event-loop turn */
   clock?: () => number;
 }
 
@@ -95,7 +95,7 @@ export class RateLimiter {
     this.#options = options;
     this.#messages = new Bucket(options.maxMessagesPerSecond);
     this.#bytes = new Bucket(options.maxBytesPerSecond);
-    this.#clock = options.clock ?? now;
+    this.#clock = options.clock ?? turnNow;
     this.#last = this.#clock();
   }
 

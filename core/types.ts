@@ -36,3 +36,23 @@ export const DEFAULT_ACK_TIMEOUT = 5_000;
 export function now(): number {
   return performance.now();
 }
+
+let turnClock = -1;
+const forgetTurnClock = (): void => {
+  turnClock = -1;
+};
+
+/**
+ * {@linkcode now}, read once per event-loop turn: for what every received
+ * frame stamps (liveness, rate limits), where microseconds do not matter
+ * and a clock read per frame does (an op call on Deno, 5% of a busy server).
+ *
+ * @returns Milliseconds, as `now()` at the first call of this turn.
+ */
+export function turnNow(): number {
+  if (turnClock < 0) {
+    turnClock = performance.now();
+    queueMicrotask(forgetTurnClock);
+  }
+  return turnClock;
+}
