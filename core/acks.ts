@@ -16,7 +16,8 @@ interface Pending {
 
 /** The acks one side waits for on one socket; bounded, cleaned on disconnect. */
 export class PendingAcks {
-  readonly #pending = new Map<number, Pending>();
+  /** Made on the first ack: most sockets wait for none, and an empty map costs ~200 bytes. */
+  #pending: Map<number, Pending> | undefined;
   readonly #max: number;
   #nextId = 1;
 
@@ -27,7 +28,7 @@ export class PendingAcks {
 
   /** Number of acks being waited for. */
   get size(): number {
-    return this.#pending.size;
+    return this.#pending?.size ?? 0;
   }
 
   /**
@@ -38,7 +39,8 @@ export class PendingAcks {
    * @throws {GameSocketError} `ERR_TOO_MANY_PENDING_ACKS` when the bound is reached.
    */
   add(callback: AckCallback, timeout: number): number {
-    if (this.#pending.size >= this.#max) {
+    const pending = this.#pending ??= new Map();
+    if (pending.size >= this.#max) {
       throw new GameSocketError(
         "ERR_TOO_MANY_PENDING_ACKS",
         `Cannot wait for another ack: ${this.#max} are pending (maxPendingAcks)`,
@@ -48,13 +50,13 @@ export class PendingAcks {
     this.#nextId = id >= 0x7fffffff ? 1 : id + 1;
     const timer = timeout > 0
       ? setTimeout(() => {
-        this.#pending.delete(id);
+        pending.delete(id);
         callback(
           new GameSocketError("ERR_ACK_TIMEOUT", `No ack within ${timeout} ms`),
         );
       }, timeout)
       : undefined;
-    this.#pending.set(id, { callback, timer });
+    pending.set(id, { callback, timer });
     return id;
   }
 
@@ -64,9 +66,9 @@ export class PendingAcks {
    * @returns False when no ack with that id is pending (late, unknown or duplicate).
    */
   resolve(id: number, reply: unknown): boolean {
-    const pending = this.#pending.get(id);
+    const pending = this.#pending?.get(id);
     if (!pending) return false;
-    this.#pending.delete(id);
+    this.#pending!.delete(id);
     if (pending.timer !== undefined) clearTimeout(pending.timer);
     pending.callback(null, reply);
     return true;
@@ -74,6 +76,7 @@ export class PendingAcks {
 
   /** Fail every pending ack (on disconnect) and forget them. */
   rejectAll(error: Error): void {
+    if (this.#pending === undefined) return;
     const all = [...this.#pending.values()];
     this.#pending.clear();
     for (const p of all) {

@@ -32,7 +32,8 @@ export class SendGate {
   readonly #limits: Readonly<Limits>;
   readonly #onOverflow: () => void;
   #shut = false;
-  readonly #held = new Map<string, Uint8Array>();
+  /** Made when a volatile frame is first held: an empty map costs ~200 bytes per connection. */
+  #held: Map<string, Uint8Array> | undefined;
 
   /**
    * @param transport The link.
@@ -52,7 +53,7 @@ export class SendGate {
 
   /** Volatile frames held for when the link drains. */
   get held(): number {
-    return this.#held.size;
+    return this.#held?.size ?? 0;
   }
 
   /**
@@ -70,13 +71,13 @@ export class SendGate {
         this.#hold(frame);
         return false;
       }
-      if (this.#held.size > 0) this.#release(volatileKey(frame));
+      if (this.held > 0) this.#release(volatileKey(frame));
       transport.send(frame);
       return true;
     }
     if (transport.bufferedAmount + frame.length > this.#limits.maxBufferedBytes) {
       this.#shut = true;
-      this.#held.clear();
+      this.#held = undefined;
       this.#onOverflow();
       return false;
     }
@@ -86,29 +87,32 @@ export class SendGate {
 
   /** The link drained: send the held volatile frames that fit. */
   drain(): void {
-    if (!this.#shut && this.#held.size > 0) this.#release("");
+    if (!this.#shut && this.held > 0) this.#release("");
   }
 
   /** Forget everything held (the connection closed). */
   clear(): void {
     this.#shut = true;
-    this.#held.clear();
+    this.#held = undefined;
   }
 
   #hold(frame: Uint8Array): void {
     const key = volatileKey(frame);
-    if (!this.#held.has(key) && this.#held.size >= MAX_HELD_VOLATILE) return;
+    const held = this.#held ??= new Map();
+    if (!held.has(key) && held.size >= MAX_HELD_VOLATILE) return;
     // Broadcast frames are shared and never mutated, so holding a reference is safe.
-    this.#held.delete(key); // re-insert: the map stays in send order
-    this.#held.set(key, frame);
+    held.delete(key); // re-insert: the map stays in send order
+    held.set(key, frame);
   }
 
   /** Send held frames (oldest first) while they fit, skipping the kind `except`. */
   #release(except: string): void {
     const transport = this.#transport;
-    for (const [key, frame] of this.#held) {
+    const held = this.#held;
+    if (held === undefined) return;
+    for (const [key, frame] of held) {
       if (transport.bufferedAmount > this.#limits.volatileHighWaterMark) return;
-      this.#held.delete(key);
+      held.delete(key);
       if (key !== except) transport.send(frame);
     }
   }

@@ -347,7 +347,7 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
     } catch (error) {
       return this.#client.reportError(error, `decoding schema ${code}`);
     }
-    this.#schemaHandlers.run(code, [value], (e) => this.onHandlerError(e, `schema ${code}`));
+    for (const e of this.#schemaHandlers.run(code, value)) this.onHandlerError(e, `schema ${code}`);
   }
 
   #emit(

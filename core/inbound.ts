@@ -18,7 +18,8 @@ type Handler = (...args: never[]) => unknown;
  * events, so no event name a peer sends can reach them.
  */
 export class SchemaHandlers {
-  readonly #byCode = new Map<number, Handler[]>();
+  /** Made on the first handler: most sockets never get one, and an empty map costs ~200 bytes. */
+  #byCode: Map<number, Handler[]> | undefined;
   readonly #registry: SchemaRegistry;
 
   /**
@@ -33,41 +34,52 @@ export class SchemaHandlers {
   /** Add a handler for a schema (and register the schema). */
   add(schema: Schema<never>, handler: Handler): void {
     this.#registry.register(schema);
-    this.#byCode.set(schema.code, [...this.#byCode.get(schema.code) ?? [], handler]);
+    const byCode = this.#byCode ??= new Map();
+    byCode.set(schema.code, [...byCode.get(schema.code) ?? [], handler]);
   }
 
   /** Remove one handler of a schema, or all of them. */
   remove(schema: Schema<never>, handler?: Handler): void {
-    const list = handler ? this.#byCode.get(schema.code)?.filter((h) => h !== handler) : undefined;
-    if (list?.length) this.#byCode.set(schema.code, list);
-    else this.#byCode.delete(schema.code);
+    const byCode = this.#byCode;
+    if (byCode === undefined) return;
+    const list = handler ? byCode.get(schema.code)?.filter((h) => h !== handler) : undefined;
+    if (list?.length) byCode.set(schema.code, list);
+    else byCode.delete(schema.code);
   }
 
   /** True when a schema code has handlers. */
   has(code: number): boolean {
-    return this.#byCode.has(code);
+    return this.#byCode?.has(code) ?? false;
   }
 
   /** Forget every handler. */
   clear(): void {
-    this.#byCode.clear();
+    this.#byCode = undefined;
   }
 
   /**
-   * Call every handler of `code`; one that throws goes to `onError` and the others still run.
+   * Call every handler of `code` with the decoded value; one that throws does
+   * not stop the others.
    *
-   * @param args The decoded value, and whatever else the handlers take.
+   * @param value The decoded message.
+   * @returns What the handlers threw (a shared empty array when none did: no array per message).
    */
-  run(code: number, args: unknown[], onError: (error: unknown) => void): void {
-    for (const handler of this.#byCode.get(code) ?? []) {
+  run(code: number, value: unknown): readonly unknown[] {
+    const list = this.#byCode?.get(code);
+    if (list === undefined) return NO_ERRORS;
+    let errors: unknown[] | undefined;
+    for (const handler of list) {
       try {
-        (handler as (...a: unknown[]) => unknown)(...args);
+        (handler as (v: unknown) => unknown)(value);
       } catch (error) {
-        onError(error);
+        (errors ??= []).push(error);
       }
     }
+    return errors ?? NO_ERRORS;
   }
 }
+
+const NO_ERRORS: readonly unknown[] = Object.freeze([]);
 
 /**
  * An ack function for a handler: it sends one reply at most, and none once

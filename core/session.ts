@@ -257,6 +257,7 @@ export class ServerSession {
       return this.close("protocol-error", "Unsupported protocol version", false);
     }
     clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = undefined; // the timer and its closure are garbage now
     // A resume that cannot happen (window passed, buffer overflowed) gets a fresh session.
     if (hello.resumeToken && this.#takeOver(hello)) return;
     this.#state = "open";

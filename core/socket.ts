@@ -385,7 +385,7 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
     } catch (error) {
       return this.#session.close("protocol-error", (error as Error).message);
     }
-    this.#schemaHandlers.run(code, [value], (e) => this.onHandlerError(e, `schema ${code}`));
+    for (const e of this.#schemaHandlers.run(code, value)) this.onHandlerError(e, `schema ${code}`);
     this.namespace.onMessage(this, code, value);
   }
 
