@@ -6,13 +6,21 @@
  */
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import process from "node:process";
 import { createInterface } from "node:readline";
 
 /** A JavaScript runtime. */
 export type Runtime = "node" | "bun" | "deno";
 
-const root = new URL("..", import.meta.url).pathname;
+/** The repository: the first folder up from here with a package.json (this file also runs compiled, from bench/results/js/bench/). */
+const root = (() => {
+  let dir = new URL("..", import.meta.url);
+  while (!existsSync(new URL("package.json", dir)) && dir.pathname !== "/") {
+    dir = new URL("..", dir);
+  }
+  return dir.pathname;
+})();
 const bin = (name: string) => `${root}node_modules/.bin/${name}`;
 
 /** Where {@linkcode compileForNode} writes JavaScript. */
