@@ -85,6 +85,16 @@ describe("ReplayBuffer", () => {
     assert.deepEqual(b, small);
   });
 
+  it("keeps a broadcast's shared small frame by reference in every member's buffer but the first", () => {
+    const members = [1, 2, 3].map(() => new ReplayBuffer(10, 1 << 20));
+    const shared = event(7);
+    for (const m of members) m.record(shared, true);
+    const kept = members.map((m) => (m.after(0) as Uint8Array[])[0]!);
+    assert.deepEqual(kept[0], shared);
+    assert.equal(kept[1], shared);
+    assert.equal(kept[2], shared);
+  });
+
   it("keeps the bytes of many small frames in order while it grows, compacts and is acknowledged", () => {
     const buffer = new ReplayBuffer(100_000, 1 << 30);
     const frame = (i: number) => new Uint8Array(1 + (i % 100)).fill(i & 0xff);
