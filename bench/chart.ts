@@ -30,10 +30,16 @@ const PANELS: Panel[] = [
     unit: "KiB",
     value: (r) => r.idle?.rssPerConnKiB,
   },
+  {
+    title: "Bytes on the wire per position update, client to server (lower is better)",
+    unit: "B",
+    value: (r) => r.bytes?.message.up,
+  },
 ];
 
 const COLORS: Record<string, string> = {
   gs: "#2f7ed8",
+  gsVariant: "#9cc3ee",
   raw: "#8a8a8a",
   ws: "#f0a030",
   bun: "#c0a080",
@@ -41,6 +47,7 @@ const COLORS: Record<string, string> = {
 };
 
 function colorOf(id: string): string {
+  if (id.endsWith("-noresume")) return COLORS.gsVariant!;
   if (id.startsWith("gs-")) return COLORS.gs!;
   if (id.startsWith("raw-")) return COLORS.raw!;
   if (id.startsWith("sio")) return COLORS.sio!;
@@ -53,6 +60,26 @@ const fmt = (v: number) =>
   v >= 100
     ? Math.round(v).toLocaleString("en-US")
     : v.toLocaleString("en-US", { maximumFractionDigits: 1 });
+
+const LEGEND: [string, string][] = [
+  ["game-socket", COLORS.gs!],
+  ["raw sockets", COLORS.raw!],
+  ["ws", COLORS.ws!],
+  ["Bun WebSocket pub/sub", COLORS.bun!],
+  ["socket.io", COLORS.sio!],
+];
+
+function legend(): string[] {
+  let x = 10;
+  return LEGEND.flatMap(([name, color]) => {
+    const out = [
+      `<rect x="${x}" y="52" width="12" height="12" fill="${color}"/>`,
+      `<text x="${x + 16}" y="62" class="s">${escape(name)}</text>`,
+    ];
+    x += 30 + name.length * 7;
+    return out;
+  });
+}
 
 /**
  * Render the chart.
@@ -67,7 +94,7 @@ export function renderChart(results: ContenderResult[], subtitle: string): strin
   const barMax = width - labelW - 110;
   const rowH = 18;
   const out: string[] = [];
-  let y = 56;
+  let y = 84;
   for (const panel of PANELS) {
     const rows = results.map((r) => ({ r, v: panel.value(r) })).filter((x) => x.v !== undefined);
     if (rows.length === 0) continue;
@@ -93,6 +120,7 @@ export function renderChart(results: ContenderResult[], subtitle: string): strin
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="10" y="24" class="t">game-socket vs socket.io, ws and raw sockets</text>`,
     `<text x="10" y="42" class="s">${escape(subtitle)}</text>`,
+    ...legend(),
     ...out,
     `</svg>`,
     "",

@@ -63,7 +63,7 @@ const P = smoke
   ? {
     idle: 1000,
     echo: 3000,
-    echoWarmup: 300,
+    echoWarmup: 1000,
     tpClients: 50,
     tpSeconds: 1,
     fanMembers: 200,
@@ -73,7 +73,7 @@ const P = smoke
   : {
     idle: 5000,
     echo: 20_000,
-    echoWarmup: 2000,
+    echoWarmup: 10_000,
     tpClients: 50,
     tpSeconds: 4,
     fanMembers: 500,
