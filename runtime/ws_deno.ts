@@ -16,19 +16,10 @@
 import { tooLarge, WsCloseCode } from "./ws_close.ts";
 import { WsTransport } from "./ws_transport.ts";
 import type { WsFetchHandler, WsHandlerFn } from "./types.ts";
+import type { WebSocketLike } from "./ws_client.ts";
 
-/** The members of Deno's server-side `WebSocket` this endpoint uses. */
-interface DenoWebSocket {
-  binaryType: string;
-  readonly bufferedAmount: number;
-  readonly readyState: number;
-  send(data: Uint8Array): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-}
+/** Deno's server-side `WebSocket` has the WHATWG members the client uses too. */
+type DenoWebSocket = WebSocketLike;
 
 /** `Deno.serve`'s second handler argument: the members used here. */
 interface DenoServeInfo {
