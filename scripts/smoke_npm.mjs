@@ -43,8 +43,11 @@ await server.close();
   ];
   let failed = 0;
   for (const [name, [cmd, args]] of runs) {
-    const r = spawnSync(cmd, args, { cwd: dir, encoding: "utf8", timeout: 60_000 });
-    const out = (r.stdout ?? "").replace(/\x1b\[[0-9;]*m/g, ""); // Deno colours numbers when asked to
+    // Deno colours console.log numbers whenever FORCE_COLOR exists, whatever its value.
+    const env = { ...process.env, NO_COLOR: "1" };
+    delete env.FORCE_COLOR;
+    const r = spawnSync(cmd, args, { cwd: dir, encoding: "utf8", timeout: 60_000, env });
+    const out = r.stdout ?? "";
     const ok = r.status === 0 && out.includes("smoke: hello back 6 bytes");
     console.log(`smoke ${name}: ${ok ? "ok" : "FAILED"} ${out.trim()} ${ok ? "" : r.stderr}`);
     if (!ok) failed++;
