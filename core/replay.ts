@@ -41,15 +41,12 @@ export type ReplayResult = Uint8Array[] | "overflowed" | "invalid";
 const INLINE_MAX = 128;
 /** First size of the bytes of the copied frames (grown by doubling). */
 const INLINE_INITIAL = 64;
-/** The frame any buffer recorded last: the same array again is a broadcast's shared frame. */
-let lastRecorded: Uint8Array | undefined;
 
 /**
  * Numbered outgoing frames, bounded in count and bytes.
  *
  * Small frames (up to 128 bytes: game messages, events) are copied into one
- * growing byte buffer, unless the same array was just recorded (by this or
- * another buffer: a broadcast's shared frame, kept by reference). Keeping each of them as an object until the peer
+ * growing byte buffer. Keeping each of them as an object until the peer
  * acknowledges it, a round trip later, made them outlive the young
  * generation, and the garbage collector became the largest cost of a busy
  * server (a fifth of its time at 150,000 messages a second). Larger frames
@@ -73,12 +70,16 @@ export class ReplayBuffer {
   readonly maxFrames: number;
   /** Most bytes kept. */
   readonly maxBytes: number;
-  // Kept frames [#head, #seqs.length): number, length, and the frame itself
-  // when large, or else the logical position of its copy in #data.
+  // Kept frames [#head, #tail): number, length, and the frame itself when
+  // large, or else the logical position of its copy in #data. The arrays are
+  // reused from index 0 once everything is acknowledged, never shrunk by a
+  // push/`length = 0` cycle (regrowing them every 64 frames was most of the
+  // garbage a busy broadcast made).
   #seqs: number[] = [];
   #lens: number[] = [];
   #refs: (Uint8Array | number)[] = [];
   #head = 0;
+  #tail = 0;
   #sent = 0;
   #acked = 0;
   #bytes = 0;
@@ -113,7 +114,7 @@ export class ReplayBuffer {
 
   /** Frames kept (reliable, not yet acknowledged). */
   get frames(): number {
-    return this.#seqs.length - this.#head;
+    return this.#tail - this.#head;
   }
 
   /** Bytes kept. */
@@ -142,13 +143,13 @@ export class ReplayBuffer {
     const seq = ++this.#sent;
     if (!keep) return seq;
     const length = frame.length;
-    this.#seqs.push(seq);
-    this.#lens.push(length);
-    // A broadcast records one array in every member's buffer: one object kept by all of
-    // them costs the collector nothing per member, a copy per member would.
-    const shared = frame === lastRecorded;
-    lastRecorded = frame;
-    this.#refs.push(length <= INLINE_MAX && !shared ? this.#copy(frame) : frame);
+    const at = this.#tail++;
+    this.#seqs[at] = seq;
+    this.#lens[at] = length;
+    // Even a broadcast's shared frame is copied: a reference to a young array stored in
+    // each member's (old) array is a remembered-set entry the next scavenge must visit,
+    // which cost a busy broadcast five times the copies (330 ms of collection against 60).
+    this.#refs[at] = length <= INLINE_MAX ? this.#copy(frame) : frame;
     this.#bytes += length;
     while (this.frames > 1 && (this.frames > this.maxFrames || this.#bytes > this.maxBytes)) {
       this.#lost = this.#seqs[this.#head]!;
@@ -167,7 +168,7 @@ export class ReplayBuffer {
     if (count > this.#sent) return false;
     if (count <= this.#acked) return true;
     this.#acked = count;
-    while (this.#head < this.#seqs.length && this.#seqs[this.#head]! <= count) this.#shift();
+    while (this.#head < this.#tail && this.#seqs[this.#head]! <= count) this.#shift();
     return true;
   }
 
@@ -181,7 +182,7 @@ export class ReplayBuffer {
     if (count > this.#sent || count < this.#acked) return "invalid";
     if (this.#lost > count) return "overflowed";
     const out: Uint8Array[] = [];
-    for (let i = this.#head; i < this.#seqs.length; i++) {
+    for (let i = this.#head; i < this.#tail; i++) {
       if (this.#seqs[i]! > count) out.push(this.#frame(i));
     }
     return out;
@@ -197,8 +198,8 @@ export class ReplayBuffer {
   rebase(count: number): void {
     this.acknowledge(count);
     this.#compact();
-    this.#seqs = this.#seqs.map((_, i) => count + 1 + i);
-    this.#sent = count + this.#seqs.length;
+    for (let i = 0; i < this.#tail; i++) this.#seqs[i] = count + 1 + i;
+    this.#sent = count + this.#tail;
     this.#lost = 0;
   }
 
@@ -209,6 +210,7 @@ export class ReplayBuffer {
     this.#refs = [];
     this.#data = null;
     this.#head =
+      this.#tail =
       this.#sent =
       this.#acked =
       this.#bytes =
@@ -256,21 +258,23 @@ export class ReplayBuffer {
     if (typeof this.#refs[this.#head] === "number") this.#from += length;
     this.#refs[this.#head] = 0; // drop the reference now
     this.#head++;
-    if (this.#head === this.#seqs.length) {
-      // Everything acknowledged: reuse the arrays and the bytes from the start.
-      this.#seqs.length = this.#lens.length = this.#refs.length = 0;
-      this.#head = 0;
+    if (this.#head === this.#tail) {
+      // Everything acknowledged: reuse the arrays and the bytes from the start
+      // (after a burst past 4096 frames, let the big arrays go).
+      if (this.#seqs.length > 4096) this.#seqs = [], this.#lens = [], this.#refs = [];
+      this.#head = this.#tail = 0;
       this.#base = this.#from = this.#to;
-    } else if (this.#head >= 1024 && this.#head * 2 >= this.#seqs.length) {
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#tail) {
       this.#compact();
     }
   }
 
   /** Drop the forgotten entries from the front of the arrays. */
   #compact(): void {
-    this.#seqs = this.#seqs.slice(this.#head);
-    this.#lens = this.#lens.slice(this.#head);
-    this.#refs = this.#refs.slice(this.#head);
+    this.#seqs = this.#seqs.slice(this.#head, this.#tail);
+    this.#lens = this.#lens.slice(this.#head, this.#tail);
+    this.#refs = this.#refs.slice(this.#head, this.#tail);
+    this.#tail -= this.#head;
     this.#head = 0;
   }
 }
