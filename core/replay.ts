@@ -39,6 +39,8 @@ export type ReplayResult = Uint8Array[] | "overflowed" | "invalid";
 
 /** Frames up to this many bytes are copied into the buffer's own bytes; larger ones are kept by reference. */
 const INLINE_MAX = 128;
+const NO_SEQS = new Float64Array(0);
+const NO_LENS = new Int32Array(0);
 /** First size of the bytes of the copied frames (grown by doubling). */
 const INLINE_INITIAL = 64;
 
@@ -70,16 +72,17 @@ export class ReplayBuffer {
   readonly maxFrames: number;
   /** Most bytes kept. */
   readonly maxBytes: number;
-  // Kept frames [#head, #tail): number, length, and the frame itself when
-  // large, or else the logical position of its copy in #data. The arrays are
-  // reused from index 0 once everything is acknowledged, never shrunk by a
-  // push/`length = 0` cycle (regrowing them every 64 frames was most of the
-  // garbage a busy broadcast made).
-  #seqs: number[] = [];
-  #lens: number[] = [];
+  // Kept frames: a ring of #count entries from #head (capacity a power of
+  // two): number, length, and the frame itself when large, or else the
+  // logical position of its copy in #data. A ring, because a link that always
+  // has frames in flight is never fully acknowledged: arrays that grew and
+  // were sliced now and then made medium-lived garbage, which doubled the
+  // collector's work on a busy server.
+  #seqs: Float64Array = NO_SEQS;
+  #lens: Int32Array = NO_LENS;
   #refs: (Uint8Array | number)[] = [];
   #head = 0;
-  #tail = 0;
+  #count = 0;
   #sent = 0;
   #acked = 0;
   #bytes = 0;
@@ -114,7 +117,7 @@ export class ReplayBuffer {
 
   /** Frames kept (reliable, not yet acknowledged). */
   get frames(): number {
-    return this.#tail - this.#head;
+    return this.#count;
   }
 
   /** Bytes kept. */
@@ -143,7 +146,8 @@ export class ReplayBuffer {
     const seq = ++this.#sent;
     if (!keep) return seq;
     const length = frame.length;
-    const at = this.#tail++;
+    if (this.#count === this.#seqs.length) this.#grow();
+    const at = (this.#head + this.#count++) & (this.#seqs.length - 1);
     this.#seqs[at] = seq;
     this.#lens[at] = length;
     // Even a broadcast's shared frame is copied: a reference to a young array stored in
@@ -168,7 +172,7 @@ export class ReplayBuffer {
     if (count > this.#sent) return false;
     if (count <= this.#acked) return true;
     this.#acked = count;
-    while (this.#head < this.#tail && this.#seqs[this.#head]! <= count) this.#shift();
+    while (this.#count > 0 && this.#seqs[this.#head]! <= count) this.#shift();
     return true;
   }
 
@@ -182,7 +186,9 @@ export class ReplayBuffer {
     if (count > this.#sent || count < this.#acked) return "invalid";
     if (this.#lost > count) return "overflowed";
     const out: Uint8Array[] = [];
-    for (let i = this.#head; i < this.#tail; i++) {
+    const mask = this.#seqs.length - 1;
+    for (let k = 0; k < this.#count; k++) {
+      const i = (this.#head + k) & mask;
       if (this.#seqs[i]! > count) out.push(this.#frame(i));
     }
     return out;
@@ -197,20 +203,20 @@ export class ReplayBuffer {
    */
   rebase(count: number): void {
     this.acknowledge(count);
-    this.#compact();
-    for (let i = 0; i < this.#tail; i++) this.#seqs[i] = count + 1 + i;
-    this.#sent = count + this.#tail;
+    const mask = this.#seqs.length - 1;
+    for (let k = 0; k < this.#count; k++) this.#seqs[(this.#head + k) & mask] = count + 1 + k;
+    this.#sent = count + this.#count;
     this.#lost = 0;
   }
 
   /** Forget everything and start numbering from 1 again (a new session, or the end). */
   clear(): void {
-    this.#seqs = [];
-    this.#lens = [];
+    this.#seqs = NO_SEQS;
+    this.#lens = NO_LENS;
     this.#refs = [];
     this.#data = null;
     this.#head =
-      this.#tail =
+      this.#count =
       this.#sent =
       this.#acked =
       this.#bytes =
@@ -253,28 +259,41 @@ export class ReplayBuffer {
   }
 
   #shift(): void {
-    const length = this.#lens[this.#head]!;
+    const i = this.#head;
+    const length = this.#lens[i]!;
     this.#bytes -= length;
-    if (typeof this.#refs[this.#head] === "number") this.#from += length;
-    this.#refs[this.#head] = 0; // drop the reference now
-    this.#head++;
-    if (this.#head === this.#tail) {
-      // Everything acknowledged: reuse the arrays and the bytes from the start
-      // (after a burst past 4096 frames, let the big arrays go).
-      if (this.#seqs.length > 4096) this.#seqs = [], this.#lens = [], this.#refs = [];
-      this.#head = this.#tail = 0;
+    if (typeof this.#refs[i] === "number") this.#from += length;
+    this.#refs[i] = 0; // drop the reference now
+    this.#head = (i + 1) & (this.#seqs.length - 1);
+    if (--this.#count === 0) {
+      // Everything acknowledged: start again at the front of the bytes
+      // (and after a burst past 4096 frames, let the big ring go).
+      this.#head = 0;
       this.#base = this.#from = this.#to;
-    } else if (this.#head >= 1024 && this.#head * 2 >= this.#tail) {
-      this.#compact();
+      if (this.#seqs.length > 4096) {
+        this.#seqs = NO_SEQS;
+        this.#lens = NO_LENS;
+        this.#refs = [];
+      }
     }
   }
 
-  /** Drop the forgotten entries from the front of the arrays. */
-  #compact(): void {
-    this.#seqs = this.#seqs.slice(this.#head, this.#tail);
-    this.#lens = this.#lens.slice(this.#head, this.#tail);
-    this.#refs = this.#refs.slice(this.#head, this.#tail);
-    this.#tail -= this.#head;
+  /** Double the ring (4 entries at first), keeping the entries in order from index 0. */
+  #grow(): void {
+    const old = this.#seqs.length;
+    const size = Math.max(4, old * 2);
+    const seqs = new Float64Array(size);
+    const lens = new Int32Array(size);
+    const refs: (Uint8Array | number)[] = new Array(size).fill(0);
+    for (let k = 0; k < this.#count; k++) {
+      const i = (this.#head + k) & (old - 1);
+      seqs[k] = this.#seqs[i]!;
+      lens[k] = this.#lens[i]!;
+      refs[k] = this.#refs[i]!;
+    }
+    this.#seqs = seqs;
+    this.#lens = lens;
+    this.#refs = refs;
     this.#head = 0;
   }
 }

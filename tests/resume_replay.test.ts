@@ -130,6 +130,23 @@ describe("ReplayBuffer", () => {
     assert.equal(bytes.hasRoom(event(5).length), false);
   });
 
+  it("keeps order while frames are always in flight (its ring wraps), then rebases", () => {
+    const buffer = new ReplayBuffer(100_000, 1 << 30);
+    for (let i = 1; i <= 1000; i++) {
+      buffer.record(event(i), i % 10 !== 0); // every tenth is volatile
+      if (i > 20 && i % 7 === 0) buffer.acknowledge(i - 20); // 20 always unacknowledged
+    }
+    const acked = buffer.acked;
+    const expected = [];
+    for (let i = acked + 1; i <= 1000; i++) if (i % 10 !== 0) expected.push(i);
+    assert.deepEqual((buffer.after(acked) as Uint8Array[]).map(valueOf), expected);
+    buffer.rebase(acked);
+    assert.equal(buffer.sent, acked + expected.length);
+    assert.deepEqual((buffer.after(acked) as Uint8Array[]).map(valueOf), expected);
+    assert.equal(buffer.acknowledge(buffer.sent), true);
+    assert.equal(buffer.frames, 0);
+  });
+
   it("rebase() renumbers after a replay so the skipped volatile frames are forgotten", () => {
     const buffer = new ReplayBuffer(100, 1 << 20);
     buffer.record(event(1), true); // 1
