@@ -63,6 +63,22 @@ interface Group {
   queue: number[];
 }
 
+/** True when every queue holds the same arrays, in the same order, with the same bytes. */
+function sameEverywhere(frames: Uint8Array[][], keys: Uint8Array[][]): boolean {
+  const firstKeys = keys[0]!;
+  const firstFrames = frames[0]!;
+  for (let qi = 1; qi < keys.length; qi++) {
+    const k = keys[qi]!;
+    const f = frames[qi]!;
+    if (k.length !== firstKeys.length) return false;
+    for (let i = 0; i < k.length; i++) {
+      if (k[i] !== firstKeys[i]) return false;
+      if (f[i] !== firstFrames[i] && !equal(f[i]!, firstFrames[i]!)) return false;
+    }
+  }
+  return true;
+}
+
 /** True when the frame went to enough distinct members, each with the same bytes. */
 function sameBytes(g: Group, frames: Uint8Array[][]): boolean {
   if (g.queue.length < MIN_RECIPIENTS) return false;
@@ -146,6 +162,7 @@ export class PublishHub {
       for (let qi = 0; qi < n; qi++) members[qi]!.sendFrames(frames[qi]!);
       return;
     }
+    if (sameEverywhere(frames, keys)) return this.#publishAll(members, frames[0]!);
     // Recipients of each frame, in the order first met; `base` places each
     // queue's frames in the flat `waiting` flags (1: to be published).
     const groups = new Map<Uint8Array, Group>();
@@ -200,6 +217,15 @@ export class PublishHub {
       if (cursor[qi]! < f.length) {
         members[qi]!.sendFrames(cursor[qi] === 0 ? f : f.slice(cursor[qi]));
       }
+    }
+  }
+
+  /** Every member got exactly `frames` (a room broadcast): publish each once to all of them. */
+  #publishAll(members: PublishMember[], frames: Uint8Array[]): void {
+    const topic = this.#topicFor(members);
+    for (const frame of frames) {
+      members[0]!.publishFrom(topic, frame);
+      for (const m of members) m.published(frame.length);
     }
   }
 
