@@ -23,6 +23,7 @@ import { versionRefusal, welcomePacket } from "./handshake.ts";
 import { clip, connectNamespace } from "./namespace_connect.ts";
 import { SendGate } from "./backpressure.ts";
 import { dataBytes, RateLimiter } from "./rate_limit.ts";
+import { offerUdp, withinRate } from "./session_udp.ts";
 import type { UdpEndpoint, UdpServer } from "./udp_server.ts";
 import { UDP_OFF, type UdpStatus } from "./udp_stats.ts";
 import type { ReplayBuffer } from "./replay.ts";
@@ -233,7 +234,7 @@ export class ServerSession {
   #onFrame(frame: Uint8Array): void {
     if (this.#state === "closed") return;
     this.#heartbeat?.received();
-    if (!this.#withinRate(frame.length)) return;
+    if (!withinRate(this, this.#rate, frame.length)) return;
     let packet: Packet;
     try {
       packet = decodePacket(frame);
@@ -373,34 +374,17 @@ export class ServerSession {
    */
   #issueUdp(): { udpToken: Uint8Array; udpPort: number } {
     this.#udp?.release();
-    this.#udp = this.#udpServer?.issue((packet) => this.#onUdpPacket(packet));
-    return this.#udp
-      ? { udpToken: this.#udp.token, udpPort: this.#udpServer!.port }
-      : { udpToken: new Uint8Array(0), udpPort: 0 };
+    const offer = offerUdp(this.#udpServer, (packet) => this.#onUdpPacket(packet));
+    this.#udp = offer.endpoint;
+    return offer.fields;
   }
 
   /** A volatile event or schema message that came over UDP (the link checked its kind). */
   #onUdpPacket(packet: Packet): void {
     if (this.#state !== "open" || !("nsp" in packet)) return;
     // The same buckets as the stream: a bound client cannot flood through UDP instead.
-    if (!this.#withinRate(dataBytes(packet))) return;
+    if (!withinRate(this, this.#rate, dataBytes(packet))) return;
     this.sockets.get(packet.nsp)?.onPacket(packet);
-  }
-
-  /**
-   * Count one frame against the connection's rates: warn the sockets past the
-   * burst, close with `rate-limit` past the debt. False when the session closed.
-   */
-  #withinRate(bytes: number): boolean {
-    const verdict = this.#rate.take(bytes);
-    if (verdict === "ok") return true;
-    const { limit, allowed } = this.#rate.broken!;
-    if (verdict === "exceeded") {
-      this.close("rate-limit", `Sent more than ${allowed} (${limit}) for too long`);
-      return false;
-    }
-    for (const socket of [...this.sockets.values()]) socket.onRateWarning({ limit, allowed });
-    return true;
   }
 
   #stopTimers(): void {
