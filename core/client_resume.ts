@@ -148,12 +148,12 @@ export class ClientResume {
     return true;
   }
 
-  /** Count a frame from the server; acknowledge every `ACK_EVERY`. */
+  /** Count a frame from the server; acknowledge on its own every `ACK_ALONE` (sends carry acks along). */
   received(frame: Uint8Array): void {
     if (this.#link?.count(frame)) this.tick();
   }
 
-  /** Tell the server how many frames arrived (each heartbeat, and every `ACK_EVERY` frames). */
+  /** Tell the server how many frames arrived (each heartbeat, and every `ACK_ALONE` frames). */
   tick(): void {
     const ack = this.#link?.ackFrame();
     if (ack) this.#link!.send(ack);

@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { isCounted, ReplayBuffer } from "../core/replay.ts";
-import { ACK_EVERY, resolveResumeSettings, ResumeLink } from "../core/resume_link.ts";
+import { ACK_ALONE, ACK_EVERY, resolveResumeSettings, ResumeLink } from "../core/resume_link.ts";
 import { decodePacket, encodePacket } from "../protocol/packet.ts";
 import { PacketKind } from "../protocol/types.ts";
 import type { Transport, TransportKind } from "../runtime/types.ts";
@@ -210,16 +210,48 @@ describe("ResumeLink", () => {
     assert.equal(link.transport, next);
   });
 
-  it("counts frames received and asks for an ack every ACK_EVERY frames", () => {
+  it("counts frames received and asks for an ack on its own every ACK_ALONE frames", () => {
     const link = new ResumeLink(new Sink(), true, 100, 1 << 20);
-    let due = 0;
-    for (let i = 1; i <= ACK_EVERY * 2; i++) if (link.count(event(i))) due++;
+    const due: number[] = [];
+    for (let i = 1; i <= ACK_ALONE * 2; i++) {
+      if (link.count(event(i))) {
+        due.push(i);
+        link.ackFrame();
+      }
+    }
+    assert.deepEqual(due, [ACK_ALONE, ACK_ALONE * 2]);
     assert.equal(link.count(encodePacket({ kind: PacketKind.Pong, time: 1 })), false);
-    assert.equal(link.received, ACK_EVERY * 2);
-    assert.ok(due >= 1);
-    const ack = decodePacket(link.ackFrame()!);
-    assert.deepEqual(ack, { kind: PacketKind.Received, count: ACK_EVERY * 2 });
+    assert.equal(link.received, ACK_ALONE * 2);
     assert.equal(link.ackFrame(), undefined, "nothing new to acknowledge");
+    link.count(event(1));
+    const ack = decodePacket(link.ackFrame()!);
+    assert.deepEqual(ack, { kind: PacketKind.Received, count: ACK_ALONE * 2 + 1 });
+  });
+
+  it("asks for an ack on its own after ACK_ALONE_BYTES bytes, whatever the count", () => {
+    const link = new ResumeLink(new Sink(), true, 100, 1 << 20);
+    const big = encodePacket({ kind: PacketKind.Raw, nsp: 0, data: new Uint8Array(16 * 1024) });
+    const due = [1, 2, 3, 4, 5].map(() => link.count(big));
+    assert.deepEqual(due, [false, false, false, true, true]);
+    link.ackFrame();
+    assert.equal(link.count(big), false, "the byte count starts again after an ack");
+  });
+
+  it("carries the ack along with a frame it sends once ACK_EVERY frames came in", () => {
+    const sink = new Sink();
+    const link = new ResumeLink(sink, true, 100, 1 << 20);
+    for (let i = 1; i < ACK_EVERY; i++) link.count(event(i));
+    link.send(event(1));
+    assert.equal(sink.sent.length, 1, "below ACK_EVERY the frame goes alone");
+    link.count(event(ACK_EVERY));
+    link.send(event(2));
+    assert.deepEqual(sink.sent.slice(1).map((f) => decodePacket(f).kind), [
+      PacketKind.Received,
+      PacketKind.Event,
+    ]);
+    assert.deepEqual(decodePacket(sink.sent[1]!), { kind: PacketKind.Received, count: ACK_EVERY });
+    link.send(event(3));
+    assert.equal(sink.sent.length, 4, "acknowledged once");
   });
 
   it("does nothing when resume is off", () => {
