@@ -9,6 +9,12 @@ import { COMPACT_MESSAGE, PacketKind } from "../protocol/types.ts";
 import type { Transport } from "../runtime/types.ts";
 import type { Limits } from "./limits.ts";
 
+/** Who hears that a gate shut. */
+export interface GateOwner {
+  /** Reliable data would pass `maxBufferedBytes`; called once, synchronously. */
+  overflowed(): void;
+}
+
 /** Most distinct volatile messages kept (latest of each) while the link is congested. */
 const MAX_HELD_VOLATILE = 64;
 
@@ -17,7 +23,7 @@ const MAX_HELD_VOLATILE = 64;
  *
  * - Reliable frames are queued while `bufferedAmount` stays within
  *   `maxBufferedBytes`. The first frame that would go past it is not queued:
- *   the gate shuts and `onOverflow` runs once (the session then disconnects
+ *   the gate shuts and its owner is told once (the session then disconnects
  *   the peer with `slow-consumer`), and every later frame is refused. So a
  *   slow reader never holds more than `maxBufferedBytes`, and a broadcast
  *   loop never waits for it.
@@ -30,7 +36,7 @@ const MAX_HELD_VOLATILE = 64;
 export class SendGate {
   readonly #transport: Transport;
   readonly #limits: Readonly<Limits>;
-  readonly #onOverflow: () => void;
+  readonly #owner: GateOwner;
   #shut = false;
   /** Made when a volatile frame is first held: an empty map costs ~200 bytes per connection. */
   #held: Map<string, Uint8Array> | undefined;
@@ -38,12 +44,13 @@ export class SendGate {
   /**
    * @param transport The link.
    * @param limits `maxBufferedBytes` and `volatileHighWaterMark` are used.
-   * @param onOverflow Called once, synchronously, when reliable data would pass `maxBufferedBytes`.
+   * @param owner Told once, synchronously, when reliable data would pass
+   *   `maxBufferedBytes` (an object, not a closure: one fewer per connection).
    */
-  constructor(transport: Transport, limits: Readonly<Limits>, onOverflow: () => void) {
+  constructor(transport: Transport, limits: Readonly<Limits>, owner: GateOwner) {
     this.#transport = transport;
     this.#limits = limits;
-    this.#onOverflow = onOverflow;
+    this.#owner = owner;
   }
 
   /** True once reliable data overflowed; nothing more is queued. */
@@ -78,7 +85,7 @@ export class SendGate {
     if (transport.bufferedAmount + frame.length > this.#limits.maxBufferedBytes) {
       this.#shut = true;
       this.#held = undefined;
-      this.#onOverflow();
+      this.#owner.overflowed();
       return false;
     }
     transport.send(frame);

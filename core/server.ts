@@ -20,6 +20,7 @@ import { Emitter } from "./emitter.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
 import { Namespace } from "./namespace.ts";
 import type { ServerContext } from "./server_context.ts";
+import { Deadlines } from "./deadlines.ts";
 import { ServerSession } from "./session.ts";
 import { resolveResumeSettings } from "./resume_link.ts";
 import { attachWs, type ServerHandlerOptions, wsFetchHandler } from "./ws_mount.ts";
@@ -160,6 +161,7 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
       schemas: this.schemas,
       ...resolveResumeSettings(options, this.limits.maxBufferedBytes),
       resumable: new Map(),
+      deadlines: new Deadlines(),
       sessionClosed: (session) => this.#sessionClosed(session),
       transportClosed: (transport) => this.#transportClosed(transport),
       reportError: (error, where) => this.#reportError(error, where),

@@ -6,6 +6,7 @@
 
 import type { SchemaRegistry } from "../protocol/schema_registry.ts";
 import type { Transport } from "../runtime/types.ts";
+import type { Deadlines } from "./deadlines.ts";
 import type { Limits } from "./limits.ts";
 import type { Namespace } from "./namespace.ts";
 import type { ServerSession } from "./session.ts";
@@ -30,6 +31,8 @@ export interface ServerContext {
   readonly replayBufferBytes: number;
   /** Sessions a client can resume, by resume token (a session keeps its entry up to date). */
   readonly resumable: Map<string, ServerSession>;
+  /** The one timer of the server's sessions (handshake timeouts, heartbeats, resume windows). */
+  readonly deadlines: Deadlines;
   /** A session ended (its sockets are already gone). */
   sessionClosed(session: ServerSession): void;
   /** A transport closed (a session may have had several, one after the other). */

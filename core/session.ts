@@ -19,6 +19,8 @@ import type { DisconnectReason } from "./errors.ts";
 import type { ServerSocket } from "./socket.ts";
 import type { ServerContext } from "./server_context.ts";
 import { Heartbeat } from "./heartbeat.ts";
+import type { DeadlineEntry } from "./deadlines.ts";
+import { now, turnNow } from "./types.ts";
 import { versionRefusal, welcomePacket } from "./handshake.ts";
 import { clip, connectNamespace } from "./namespace_connect.ts";
 import { SendGate } from "./backpressure.ts";
@@ -43,8 +45,40 @@ const reasonOfProtocolError: Partial<Record<ProtocolError["code"], DisconnectRea
   ERR_UNKNOWN_SCHEMA: "unknown-schema",
 };
 
+/**
+ * The handlers of one transport, as shared methods rather than closures per
+ * connection (five closures and their contexts were ~400 bytes of an idle
+ * connection). After a resume the transport belongs to the session it
+ * resumed; a session ignores what a transport it replaced still says.
+ */
+class LinkHandlers implements TransportHandlers {
+  readonly #session: ServerSession;
+  readonly #transport: Transport;
+
+  constructor(session: ServerSession, transport: Transport) {
+    this.#session = session;
+    this.#transport = transport;
+  }
+
+  frame(frame: Uint8Array): void {
+    this.#session.owner.onLinkFrame(frame, this.#transport);
+  }
+
+  error(error: Error): void {
+    this.#session.owner.onLinkError(error, this.#transport);
+  }
+
+  close(error?: Error): void {
+    this.#session.owner.onLinkClose(error, this.#transport);
+  }
+
+  drain(): void {
+    this.#session.owner.onLinkDrain();
+  }
+}
+
 /** One client connection on the server, with its sockets in every namespace it opened. */
-export class ServerSession {
+export class ServerSession implements DeadlineEntry {
   /** The connection's socket id, the same in every namespace. */
   readonly sid: string = crypto.randomUUID();
   /** Sockets of this connection, by namespace id. */
@@ -54,10 +88,13 @@ export class ServerSession {
   #state: SessionState = "handshake";
   #transport: Transport;
   readonly #ctx: ServerContext;
-  #heartbeat: Heartbeat | undefined;
-  #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Namespaces whose middleware is running, so a second connect waits its turn. */
-  readonly #connecting = new Set<string>();
+  /** Internal: when the session's next timer is due (see `onDeadline`). */
+  deadlineAt = 0;
+  /** Internal: the session's place in the server's deadline heap. */
+  deadlineSlot = -1;
+  /** Heartbeat: when the next ping goes, and when the last frame came. */
+  #nextPing = 0;
+  #lastReceived = 0;
   readonly #gate: SendGate;
   readonly #rate: RateLimiter;
   /** The server's UDP socket, when it has one; the session's endpoint on it once issued. */
@@ -69,7 +106,9 @@ export class ServerSession {
   #resumeToken = "";
   /** Set when a resume gave this connection's transport to an earlier session. */
   #adoptedBy: ServerSession | undefined;
-  #expiry: ReturnType<typeof setTimeout> | undefined;
+  /** Why the link dropped, for the sockets' disconnect if the resume window passes. */
+  #lostReason: DisconnectReason = "transport-close";
+  #lostMessage = "";
 
   /**
    * Start a session for an accepted link; the handshake timer starts now.
@@ -83,35 +122,79 @@ export class ServerSession {
     this.#transport = transport;
     this.#udpServer = udp;
     this.#link = new ResumeLink(transport, false, ctx.replayBufferFrames, ctx.replayBufferBytes);
-    // Deferred: a slow member may overflow inside a broadcast loop over its room.
-    this.#gate = new SendGate(
-      this.#link,
-      ctx.limits,
-      () =>
-        queueMicrotask(() =>
-          this.close("slow-consumer", `More than ${ctx.limits.maxBufferedBytes} bytes queued`)
-        ),
-    );
+    this.#gate = new SendGate(this.#link, ctx.limits, this);
     this.#rate = new RateLimiter(ctx.limits);
-    this.#handshakeTimer = setTimeout(
-      () =>
-        this.close("handshake-timeout", `No handshake within ${ctx.limits.handshakeTimeout} ms`),
-      ctx.limits.handshakeTimeout,
-    );
+    ctx.deadlines.schedule(this, now() + ctx.limits.handshakeTimeout);
   }
 
   /** The handlers to give the transport. */
   handlers(): TransportHandlers {
-    // After a resume this transport belongs to the session it resumed; the
-    // session ignores what a transport it replaced still says.
-    const transport = this.#transport;
-    const owner = (): ServerSession => this.#adoptedBy ?? this;
-    return {
-      frame: (frame) => owner().#onLinkFrame(frame, transport),
-      error: (error) => owner().#transport === transport && owner().#onWireError(error),
-      close: (error) => owner().#onTransportClose(error, transport),
-      drain: () => owner().#gate.drain(),
-    };
+    return new LinkHandlers(this, this.#transport);
+  }
+
+  /** Internal: the session that owns this session's first transport (another one after a resume). */
+  get owner(): ServerSession {
+    return this.#adoptedBy ?? this;
+  }
+
+  /** Internal: a frame from a stream transport, counted for resume (UDP frames never come this way). */
+  onLinkFrame(frame: Uint8Array, from: Transport): void {
+    if (from !== this.#transport) return; // a link a resume replaced
+    if (this.#state === "open" && this.#link.count(frame)) this.#sendAck();
+    this.#onFrame(frame);
+  }
+
+  /** Internal: a transport could not decode what came, or failed. */
+  onLinkError(error: Error, from: Transport): void {
+    if (from === this.#transport) this.#onWireError(error);
+  }
+
+  /** Internal: a transport closed. */
+  onLinkClose(error: Error | undefined, from: Transport): void {
+    this.#ctx.transportClosed(from);
+    if (from !== this.#transport || this.#state === "closed" || this.#state === "detached") return;
+    this.#linkLost(error ? "transport-error" : "transport-close", error?.message ?? "");
+  }
+
+  /** Internal: the transport drained. */
+  onLinkDrain(): void {
+    this.#gate.drain();
+  }
+
+  /**
+   * Internal: the session's deadline came (the server's heap calls this):
+   * the handshake timeout, a heartbeat, or the end of the resume window.
+   *
+   * @param time The clock, a millisecond ahead (what is due by then is due).
+   */
+  onDeadline(time: number): void {
+    const { limits, pingInterval, pingTimeout } = this.#ctx;
+    if (this.#state === "handshake") {
+      return this.close("handshake-timeout", `No handshake within ${limits.handshakeTimeout} ms`);
+    }
+    if (this.#state === "detached") return this.close(this.#lostReason, this.#lostMessage, false);
+    if (this.#state !== "open") return;
+    const deadAt = this.#lastReceived + pingInterval + pingTimeout;
+    if (deadAt <= time) {
+      return this.#linkLost("ping-timeout", `No frame for ${pingInterval + pingTimeout} ms`, true);
+    }
+    if (this.#nextPing <= time) {
+      this.#nextPing += pingInterval;
+      if (this.#nextPing <= time) this.#nextPing = time + pingInterval; // the loop was stalled
+      this.sendPacket({ kind: PacketKind.Ping, time: now() });
+      this.#sendAck();
+      this.#udp?.heartbeat();
+    }
+    this.#ctx.deadlines.schedule(this, Math.min(this.#nextPing, deadAt));
+  }
+
+  /**
+   * Internal: reliable data would pass `maxBufferedBytes` (the send gate shut).
+   * Deferred: a slow member may overflow inside a broadcast loop over its room.
+   */
+  overflowed(): void {
+    const max = this.#ctx.limits.maxBufferedBytes;
+    queueMicrotask(() => this.close("slow-consumer", `More than ${max} bytes queued`));
   }
 
   /** Current state. */
@@ -190,12 +273,6 @@ export class ServerSession {
     this.#ctx.sessionClosed(this);
   }
 
-  #onTransportClose(error: Error | undefined, from: Transport): void {
-    this.#ctx.transportClosed(from);
-    if (from !== this.#transport || this.#state === "closed" || this.#state === "detached") return;
-    this.#linkLost(error ? "transport-error" : "transport-close", error?.message ?? "");
-  }
-
   /** The link died without a goodbye: wait for a resume when the session has a token, else end. */
   #linkLost(reason: DisconnectReason, message: string, tellPeer = false): void {
     if (this.#state !== "open" || !this.#resumeToken) return this.close(reason, message, tellPeer);
@@ -206,15 +283,10 @@ export class ServerSession {
     this.#link.detach();
     this.#transport.close();
     // The sockets' disconnect fires (with the link's reason) only if nobody comes back in time.
-    this.#expiry = setTimeout(() => this.close(reason, message, false), this.#ctx.resumeWindow);
+    this.#lostReason = reason;
+    this.#lostMessage = message;
+    this.#ctx.deadlines.schedule(this, now() + this.#ctx.resumeWindow);
     for (const socket of [...this.sockets.values()]) socket.onLinkChange(false, reason);
-  }
-
-  /** A frame from a stream transport: counted for resume (UDP frames never come this way). */
-  #onLinkFrame(frame: Uint8Array, from: Transport): void {
-    if (from !== this.#transport) return; // a link a resume replaced
-    if (this.#state === "open" && this.#link.count(frame)) this.#sendAck();
-    this.#onFrame(frame);
   }
 
   /** Tell the client how many counted frames arrived, so it can forget them. */
@@ -233,7 +305,7 @@ export class ServerSession {
 
   #onFrame(frame: Uint8Array): void {
     if (this.#state === "closed") return;
-    this.#heartbeat?.received();
+    this.#lastReceived = turnNow();
     if (!withinRate(this, this.#rate, frame.length)) return;
     let packet: Packet;
     try {
@@ -257,8 +329,7 @@ export class ServerSession {
       this.sendPacket(refusal);
       return this.close("protocol-error", "Unsupported protocol version", false);
     }
-    clearTimeout(this.#handshakeTimer);
-    this.#handshakeTimer = undefined; // the timer and its closure are garbage now
+    this.#stopTimers(); // the handshake timeout
     // A resume that cannot happen (window passed, buffer overflowed) gets a fresh session.
     if (hello.resumeToken && this.#takeOver(hello)) return;
     this.#state = "open";
@@ -317,7 +388,7 @@ export class ServerSession {
     switch (packet.kind) {
       case PacketKind.Connect:
         // Never an unhandled rejection, whatever a middleware or a refusal throws.
-        return void connectNamespace(this, this.#ctx, this.#connecting, packet.name, packet.auth)
+        return void connectNamespace(this, this.#ctx, packet.name, packet.auth)
           .catch((error) =>
             this.#ctx.reportError(error, `connect to namespace "${clip(packet.name)}"`)
           );
@@ -354,18 +425,12 @@ export class ServerSession {
     }
   }
 
+  /** Pings every `pingInterval`; the peer is dead after `pingInterval + pingTimeout` of silence. */
   #startHeartbeat(): void {
-    const { pingInterval, pingTimeout } = this.#ctx;
-    this.#heartbeat = new Heartbeat(
-      pingInterval,
-      pingTimeout,
-      (time) => {
-        this.sendPacket({ kind: PacketKind.Ping, time });
-        this.#sendAck();
-        this.#udp?.heartbeat();
-      },
-      () => this.#linkLost("ping-timeout", `No frame for ${pingInterval + pingTimeout} ms`, true),
-    );
+    const start = now();
+    this.#lastReceived = start;
+    this.#nextPing = start + this.#ctx.pingInterval;
+    this.#ctx.deadlines.schedule(this, this.#nextPing);
   }
 
   /**
@@ -388,8 +453,6 @@ export class ServerSession {
   }
 
   #stopTimers(): void {
-    clearTimeout(this.#handshakeTimer);
-    clearTimeout(this.#expiry);
-    this.#heartbeat?.stop();
+    this.#ctx.deadlines.cancel(this);
   }
 }
