@@ -27,7 +27,7 @@ export const ACK_EVERY = 64;
  */
 export const ACK_ALONE = 1024;
 /** Bytes of unacknowledged frames that make a `received` packet go out on its own. */
-export const ACK_ALONE_BYTES = 64 * 1024;
+export const ACK_ALONE_BYTES: number = 64 * 1024;
 
 /**
  * Numbers frames at the one place they reach the stream transport, so what is
