@@ -14,6 +14,12 @@ export interface FrameDecoderOptions {
 }
 
 /**
+ * Where lengths are read: shared by every decoder (each result is used before
+ * any frame is delivered, so no call can overwrite one still needed).
+ */
+const scratch: VarintRead = { value: 0, end: 0 };
+
+/**
  * Push-style frame splitter. Feed it chunks of any size; it calls `onFrame`
  * for each whole frame. A frame that lies inside one chunk is passed as a view
  * into that chunk (no copy); only a frame that spans chunks is copied, into a
@@ -41,7 +47,6 @@ export class FrameDecoder {
   #length = 0;
   #filled = 0;
   #failure: ProtocolError | null = null;
-  readonly #varint: VarintRead = { value: 0, end: 0 };
 
   /**
    * Create a decoder.
@@ -67,13 +72,19 @@ export class FrameDecoder {
    * be a view into `chunk`; copy it if you keep it after `onFrame` returns.
    *
    * @param chunk Bytes from the stream.
-   * @param onFrame Called for each whole frame.
+   * @param onFrame Called for each whole frame, with `context` (so one
+   *   function can serve every connection, where a closure each costs memory).
+   * @param context Passed to `onFrame`.
    * @throws {ProtocolError} `ERR_FRAME_TOO_LARGE` or `ERR_BAD_VARINT`; the decoder is then unusable.
    */
-  push(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void): void {
+  push<C = undefined>(
+    chunk: Uint8Array,
+    onFrame: (frame: Uint8Array, context: C) => void,
+    context?: C,
+  ): void {
     if (this.#failure) throw this.#failure;
     let pos = 0;
-    if (this.#body !== null) pos = this.#fillBody(chunk, 0, onFrame);
+    if (this.#body !== null) pos = this.#fillBody(chunk, 0, onFrame, context as C);
     else if (this.#header !== null) {
       const joined = new Uint8Array(this.#header.length + Math.min(chunk.length, 8));
       joined.set(this.#header);
@@ -85,7 +96,7 @@ export class FrameDecoder {
       }
       this.#header = null;
       pos = v.end - (joined.length - Math.min(chunk.length, 8));
-      pos = this.#startBody(chunk, pos, v.value, onFrame);
+      pos = this.#startBody(chunk, pos, v.value, onFrame, context as C);
     }
     while (pos < chunk.length) {
       const v = this.#readLength(chunk, pos);
@@ -93,13 +104,13 @@ export class FrameDecoder {
         this.#header = chunk.slice(pos);
         return;
       }
-      pos = this.#startBody(chunk, v.end, v.value, onFrame);
+      pos = this.#startBody(chunk, v.end, v.value, onFrame, context as C);
     }
   }
 
   #readLength(bytes: Uint8Array, pos: number): VarintRead {
     try {
-      const v = readVarint(bytes, pos, this.#varint);
+      const v = readVarint(bytes, pos, scratch);
       if (v.end !== -1 && v.value > this.#maxFrameSize) {
         throw new ProtocolError(
           "ERR_FRAME_TOO_LARGE",
@@ -113,14 +124,15 @@ export class FrameDecoder {
     }
   }
 
-  #startBody(
+  #startBody<C>(
     chunk: Uint8Array,
     pos: number,
     length: number,
-    onFrame: (frame: Uint8Array) => void,
+    onFrame: (frame: Uint8Array, context: C) => void,
+    context: C,
   ): number {
     if (chunk.length - pos >= length) {
-      onFrame(chunk.subarray(pos, pos + length));
+      onFrame(chunk.subarray(pos, pos + length), context);
       return pos + length;
     }
     // Grow the buffer with the bytes that arrive instead of trusting the declared
@@ -128,10 +140,15 @@ export class FrameDecoder {
     this.#body = new Uint8Array(Math.min(length, Math.max(4096, 2 * (chunk.length - pos))));
     this.#length = length;
     this.#filled = 0;
-    return this.#fillBody(chunk, pos, onFrame);
+    return this.#fillBody(chunk, pos, onFrame, context);
   }
 
-  #fillBody(chunk: Uint8Array, pos: number, onFrame: (frame: Uint8Array) => void): number {
+  #fillBody<C>(
+    chunk: Uint8Array,
+    pos: number,
+    onFrame: (frame: Uint8Array, context: C) => void,
+    context: C,
+  ): number {
     const take = Math.min(this.#length - this.#filled, chunk.length - pos);
     let body = this.#body!;
     if (this.#filled + take > body.length) {
@@ -146,7 +163,7 @@ export class FrameDecoder {
     if (this.#filled < this.#length) return chunk.length;
     this.#body = null;
     this.#filled = 0;
-    onFrame(body);
+    onFrame(body, context);
     return pos + take;
   }
 }
