@@ -24,6 +24,12 @@ import { copyToSlab } from "../protocol/slab.ts";
 export interface PublishMember {
   /** A random number, the same for the member's life (for the topic lookup). */
   readonly hubId: number;
+  /** The copies queued this turn, in order (read by the hub, owned by the member). */
+  readonly queuedFrames: readonly Uint8Array[];
+  /** The arrays `send()` was given this turn, beside {@linkcode PublishMember.queuedFrames}. */
+  readonly queuedKeys: readonly Uint8Array[];
+  /** The hub sent every queued frame: forget them (keeping the arrays for the next turn). */
+  dropQueued(): void;
   /**
    * Take the frames queued this turn: push the copies to send onto `frames`
    * and the arrays `send()` was given onto `keys`.
@@ -63,13 +69,13 @@ interface Group {
   queue: number[];
 }
 
-/** True when every queue holds the same arrays, in the same order, with the same bytes. */
-function sameEverywhere(frames: Uint8Array[][], keys: Uint8Array[][]): boolean {
-  const firstKeys = keys[0]!;
-  const firstFrames = frames[0]!;
-  for (let qi = 1; qi < keys.length; qi++) {
-    const k = keys[qi]!;
-    const f = frames[qi]!;
+/** True when every member queued the same arrays, in the same order, with the same bytes. */
+function sameEverywhere(members: PublishMember[]): boolean {
+  const firstKeys = members[0]!.queuedKeys;
+  const firstFrames = members[0]!.queuedFrames;
+  for (let m = 1; m < members.length; m++) {
+    const k = members[m]!.queuedKeys;
+    const f = members[m]!.queuedFrames;
     if (k.length !== firstKeys.length) return false;
     for (let i = 0; i < k.length; i++) {
       if (k[i] !== firstKeys[i]) return false;
@@ -110,7 +116,12 @@ function blocked(waiting: Uint8Array, from: number, to: number): boolean {
  * flushes them in one microtask, publishing shared frames natively.
  */
 export class PublishHub {
+  // Two lists swapped at each flush, and a list of recipients, reused: a room
+  // broadcast flushes once per message, and fresh arrays per flush (and per
+  // member queue) kept Bun's collector and block warm-up thread busy.
   #dirty: PublishMember[] = [];
+  #spare: PublishMember[] = [];
+  readonly #members: PublishMember[] = [];
   #scheduled = false;
   #turn = 0;
   readonly #topics = new Map<number, Topic>();
@@ -151,8 +162,24 @@ export class PublishHub {
     this.#scheduled = false;
     this.#lastKey = this.#lastCopy = undefined;
     const dirty = this.#dirty;
-    this.#dirty = [];
+    this.#dirty = this.#spare;
     this.#turn++;
+    const members = this.#members;
+    try {
+      for (const m of dirty) if (m.queuedFrames.length > 0) members.push(m);
+      // A room broadcast: every member got the same frames. Kept apart from the
+      // general case, so the hot function stays small (and cheap to optimise).
+      if (members.length >= MIN_RECIPIENTS && sameEverywhere(members)) this.#publishAll(members);
+      else this.#flushMixed(members);
+    } finally {
+      dirty.length = 0;
+      members.length = 0;
+      this.#spare = dirty;
+    }
+  }
+
+  /** Frames differ between members: publish those shared by enough of them, in order. */
+  #flushMixed(dirty: PublishMember[]): void {
     const members: PublishMember[] = [];
     const frames: Uint8Array[][] = [];
     const keys: Uint8Array[][] = [];
@@ -162,7 +189,6 @@ export class PublishHub {
       for (let qi = 0; qi < n; qi++) members[qi]!.sendFrames(frames[qi]!);
       return;
     }
-    if (sameEverywhere(frames, keys)) return this.#publishAll(members, frames[0]!);
     // Recipients of each frame, in the order first met; `base` places each
     // queue's frames in the flat `waiting` flags (1: to be published).
     const groups = new Map<Uint8Array, Group>();
@@ -220,12 +246,19 @@ export class PublishHub {
     }
   }
 
-  /** Every member got exactly `frames` (a room broadcast): publish each once to all of them. */
-  #publishAll(members: PublishMember[], frames: Uint8Array[]): void {
+  /** Every member queued the same frames (a room broadcast): publish each once to all of them. */
+  #publishAll(members: PublishMember[]): void {
     const topic = this.#topicFor(members);
+    const first = members[0]!;
+    const frames = first.queuedFrames;
+    let bytes = 0;
     for (const frame of frames) {
-      members[0]!.publishFrom(topic, frame);
-      for (const m of members) m.published(frame.length);
+      first.publishFrom(topic, frame);
+      bytes += frame.length;
+    }
+    for (const m of members) {
+      m.dropQueued();
+      m.published(bytes);
     }
   }
 

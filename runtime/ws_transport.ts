@@ -287,6 +287,24 @@ export class WsTransport implements Transport, PublishMember {
     });
   }
 
+  /** For the hub: this turn's frames (copies). */
+  get queuedFrames(): readonly Uint8Array[] {
+    return this.#queue;
+  }
+
+  /** For the hub: the arrays this turn's frames were copied from. */
+  get queuedKeys(): readonly Uint8Array[] {
+    return this.#keys;
+  }
+
+  /** For the hub: it published this turn's frames; the queue's arrays serve the next turn. */
+  dropQueued(): void {
+    this.#scheduled = false;
+    this.#queue.length = 0;
+    this.#keys.length = 0;
+    this.#queued = 0;
+  }
+
   /** For the hub: take this turn's frames (and the arrays they were copied from). */
   takeQueued(frames: Uint8Array[][], keys: Uint8Array[][]): boolean {
     this.#scheduled = false;

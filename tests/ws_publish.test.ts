@@ -22,6 +22,16 @@ class FakeMember implements PublishMember {
     this.#queue.push(this.hub.copy(frame));
     this.#keys.push(frame);
   }
+  get queuedFrames(): readonly Uint8Array[] {
+    return this.#queue;
+  }
+  get queuedKeys(): readonly Uint8Array[] {
+    return this.#keys;
+  }
+  dropQueued(): void {
+    this.#queue.length = 0;
+    this.#keys.length = 0;
+  }
   takeQueued(frames: Uint8Array[][], keys: Uint8Array[][]): boolean {
     if (this.#queue.length === 0) return false;
     frames.push(this.#queue);
