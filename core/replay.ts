@@ -41,6 +41,8 @@ export type ReplayResult = Uint8Array[] | "overflowed" | "invalid";
 const INLINE_MAX = 128;
 const NO_SEQS = new Float64Array(0);
 const NO_LENS = new Int32Array(0);
+/** Shared by every empty buffer: never written (#grow makes a ring's own). */
+const NO_REFS: (Uint8Array | number)[] = [];
 /** First size of the bytes of the copied frames (grown by doubling). */
 const INLINE_INITIAL = 64;
 
@@ -80,7 +82,7 @@ export class ReplayBuffer {
   // collector's work on a busy server.
   #seqs: Float64Array = NO_SEQS;
   #lens: Int32Array = NO_LENS;
-  #refs: (Uint8Array | number)[] = [];
+  #refs: (Uint8Array | number)[] = NO_REFS;
   #head = 0;
   #count = 0;
   #sent = 0;
@@ -93,6 +95,12 @@ export class ReplayBuffer {
   #base = 0;
   #from = 0;
   #to = 0;
+  // The first frame kept, while it is alone: its number and its bytes as a
+  // one-byte string. An idle connection keeps just one frame (its namespace's
+  // connect reply) until the client acknowledges it, and the ring's three
+  // typed arrays and byte buffer cost it ~800 heap bytes; the string ~40.
+  #oneSeq = 0;
+  #one = "";
 
   /**
    * Make an empty buffer.
@@ -146,7 +154,14 @@ export class ReplayBuffer {
     const seq = ++this.#sent;
     if (!keep) return seq;
     const length = frame.length;
-    if (this.#count === this.#seqs.length) this.#grow();
+    if (this.#count === 0 && this.#seqs === NO_SEQS && length <= INLINE_MAX) {
+      this.#oneSeq = seq;
+      this.#one = String.fromCharCode(...frame);
+      this.#count = 1;
+      this.#bytes = length;
+      return seq;
+    }
+    if (this.#count >= this.#seqs.length) this.#grow(); // > when the first frame is alone
     const at = (this.#head + this.#count++) & (this.#seqs.length - 1);
     this.#seqs[at] = seq;
     this.#lens[at] = length;
@@ -172,6 +187,10 @@ export class ReplayBuffer {
     if (count > this.#sent) return false;
     if (count <= this.#acked) return true;
     this.#acked = count;
+    if (this.#oneSeq !== 0) {
+      if (this.#oneSeq <= count) this.#oneSeq = this.#count = this.#bytes = 0;
+      return true;
+    }
     while (this.#count > 0 && this.#seqs[this.#head]! <= count) this.#shift();
     return true;
   }
@@ -185,6 +204,7 @@ export class ReplayBuffer {
   after(count: number): ReplayResult {
     if (count > this.#sent || count < this.#acked) return "invalid";
     if (this.#lost > count) return "overflowed";
+    if (this.#oneSeq !== 0) return this.#oneSeq > count ? [bytesOf(this.#one)] : [];
     const out: Uint8Array[] = [];
     const mask = this.#seqs.length - 1;
     for (let k = 0; k < this.#count; k++) {
@@ -204,7 +224,8 @@ export class ReplayBuffer {
   rebase(count: number): void {
     this.acknowledge(count);
     const mask = this.#seqs.length - 1;
-    for (let k = 0; k < this.#count; k++) this.#seqs[(this.#head + k) & mask] = count + 1 + k;
+    if (this.#oneSeq !== 0) this.#oneSeq = count + 1;
+    else for (let k = 0; k < this.#count; k++) this.#seqs[(this.#head + k) & mask] = count + 1 + k;
     this.#sent = count + this.#count;
     this.#lost = 0;
   }
@@ -213,8 +234,10 @@ export class ReplayBuffer {
   clear(): void {
     this.#seqs = NO_SEQS;
     this.#lens = NO_LENS;
-    this.#refs = [];
+    this.#refs = NO_REFS;
     this.#data = null;
+    this.#oneSeq = 0;
+    this.#one = "";
     this.#head =
       this.#count =
       this.#sent =
@@ -273,19 +296,29 @@ export class ReplayBuffer {
       if (this.#seqs.length > 4096) {
         this.#seqs = NO_SEQS;
         this.#lens = NO_LENS;
-        this.#refs = [];
+        this.#refs = NO_REFS;
       }
     }
   }
 
-  /** Double the ring (4 entries at first), keeping the entries in order from index 0. */
+  /**
+   * Double the ring (4 entries at first, taking in a first frame kept alone),
+   * keeping the entries in order from index 0.
+   */
   #grow(): void {
     const old = this.#seqs.length;
     const size = Math.max(4, old * 2);
     const seqs = new Float64Array(size);
     const lens = new Int32Array(size);
     const refs: (Uint8Array | number)[] = new Array(size).fill(0);
-    for (let k = 0; k < this.#count; k++) {
+    if (this.#oneSeq !== 0) {
+      seqs[0] = this.#oneSeq;
+      lens[0] = this.#one.length;
+      refs[0] = this.#copy(bytesOf(this.#one));
+      this.#oneSeq = 0;
+      this.#one = "";
+    }
+    for (let k = 0; k < old && k < this.#count; k++) {
       const i = (this.#head + k) & (old - 1);
       seqs[k] = this.#seqs[i]!;
       lens[k] = this.#lens[i]!;
@@ -296,4 +329,11 @@ export class ReplayBuffer {
     this.#refs = refs;
     this.#head = 0;
   }
+}
+
+/** The bytes of a one-byte string (a frame kept alone). */
+function bytesOf(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
 }

@@ -67,6 +67,34 @@ describe("ReplayBuffer", () => {
     assert.equal(buffer.bytes, 0);
   });
 
+  it("a first frame kept alone replays, renumbers and joins the ring in order", () => {
+    const buffer = new ReplayBuffer(100, 1 << 20);
+    const first = event(1);
+    buffer.record(first, true);
+    assert.equal(buffer.frames, 1);
+    assert.equal(buffer.bytes, first.length);
+    const [copy] = buffer.after(0) as Uint8Array[];
+    assert.deepEqual(copy, first);
+    assert.notEqual(copy, first, "a copy, not the caller's array");
+    buffer.rebase(0);
+    assert.equal(buffer.sent, 1);
+    buffer.record(event(2), false);
+    buffer.record(event(3), true);
+    buffer.record(event(4), true);
+    assert.deepEqual((buffer.after(0) as Uint8Array[]).map(valueOf), [1, 3, 4]);
+    assert.equal(buffer.acknowledge(1), true);
+    assert.deepEqual((buffer.after(1) as Uint8Array[]).map(valueOf), [3, 4]);
+    const alone = new ReplayBuffer(100, 1 << 20);
+    alone.record(event(5), true);
+    assert.equal(alone.acknowledge(1), true);
+    assert.equal(alone.frames, 0);
+    assert.deepEqual(alone.after(1), []);
+    alone.record(event(6), true);
+    assert.deepEqual((alone.after(1) as Uint8Array[]).map(valueOf), [6]);
+    alone.clear();
+    assert.equal(alone.frames + alone.sent, 0);
+  });
+
   it("keeps large frames by reference (a broadcast's bytes are not copied) and copies small ones", () => {
     const buffer = new ReplayBuffer(10, 1 << 20);
     const large = encodePacket({
