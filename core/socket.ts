@@ -16,6 +16,7 @@ import type { Namespace } from "./namespace.ts";
 import { fromPayload, toPayload } from "./payload.ts";
 import { longerThan } from "./limits.ts";
 import { joinRoom, leaveRoom, onRoomRequest } from "./socket_rooms.ts";
+import { volatileSender } from "./socket_volatile.ts";
 import type { RateWarning } from "./rate_limit.ts";
 import type { ServerSession } from "./session.ts";
 import type { UdpStatus } from "./udp_stats.ts";
@@ -57,11 +58,12 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
   readonly namespace: Namespace;
   /** What the client sent when it connected to the namespace. */
   readonly auth: unknown;
-  /** Free storage for the application (player name, team...). */
-  data: Record<string, unknown> = {};
   readonly #session: ServerSession;
-  readonly #acks: PendingAcks;
-  readonly #schemaHandlers: SchemaHandlers;
+  // Made on first use: most sockets never wait for an ack, register a schema
+  // handler on themselves or store data (~150 heap bytes of each idle connection).
+  #data: Record<string, unknown> | undefined;
+  #acks: PendingAcks | undefined;
+  #schemaHandlers: SchemaHandlers | undefined;
   #connected = true;
 
   /**
@@ -77,8 +79,19 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
     this.#session = session;
     this.id = session.sid;
     this.auth = auth;
-    this.#acks = new PendingAcks(namespace.server.limits.maxPendingAcks);
-    this.#schemaHandlers = new SchemaHandlers(namespace.server.schemas);
+  }
+
+  /** Free storage for the application (player name, team...). */
+  get data(): Record<string, unknown> {
+    return this.#data ??= {};
+  }
+
+  set data(value: Record<string, unknown>) {
+    this.#data = value;
+  }
+
+  #pendingAcks(): PendingAcks {
+    return this.#acks ??= new PendingAcks(this.namespace.server.limits.maxPendingAcks);
   }
 
   /** True until the socket leaves the namespace or the connection closes. */
@@ -122,7 +135,7 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
 
   /** Number of acks this socket waits for. */
   get pendingAcks(): number {
-    return this.#acks.size;
+    return this.#acks?.size ?? 0;
   }
 
   /** Listen to a client event, to a library event, or to a schema message. */
@@ -136,7 +149,10 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
   on<T>(schema: Schema<T>, handler: (value: T) => unknown): this;
   on(event: string | Schema<unknown>, handler: (...args: never[]) => unknown): this {
     if (typeof event === "string") this.addHandler(event, handler);
-    else this.#schemaHandlers.add(event as Schema<never>, handler);
+    else {
+      this.#schemaHandlers ??= new SchemaHandlers(this.namespace.server.schemas);
+      this.#schemaHandlers.add(event as Schema<never>, handler);
+    }
     return this;
   }
 
@@ -155,7 +171,7 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
   /** Remove a handler, or every handler of the event (or schema) when none is given. */
   off(event: string | Schema<unknown>, handler?: (...args: never[]) => unknown): this {
     if (typeof event === "string") this.removeHandler(event, handler);
-    else this.#schemaHandlers.remove(event as Schema<never>, handler);
+    else this.#schemaHandlers?.remove(event as Schema<never>, handler);
     return this;
   }
 
@@ -171,7 +187,7 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
   emit<K extends keyof E & string>(event: K, payload?: E[K], ack?: AckCallback): boolean {
     checkEventName(event);
     if (!this.#connected) return false;
-    const ackId = ack ? this.#acks.add(ack, DEFAULT_ACK_TIMEOUT) : 0;
+    const ackId = ack ? this.#pendingAcks().add(ack, DEFAULT_ACK_TIMEOUT) : 0;
     return this.#session.sendPacket({
       kind: PacketKind.Event,
       nsp: this.namespace.id,
@@ -198,7 +214,7 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
           new GameSocketError("ERR_DISCONNECTED", "Cannot emit: the socket is disconnected"),
         );
       }
-      const ackId = this.#acks.add(
+      const ackId = this.#pendingAcks().add(
         (error, reply) => error ? reject(error) : resolve(reply),
         options.timeout ?? DEFAULT_ACK_TIMEOUT,
       );
@@ -214,7 +230,7 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
 
   /** Send a typed schema message to this client. */
   send<T>(schema: Schema<T>, value: T): boolean {
-    return this.#session.send(this.#encodeMessage(schema, value));
+    return this.#session.send(messageFrame(this.namespace.id, schema, value));
   }
 
   /** Send raw bytes to this client (its `onRaw` handler gets them). */
@@ -228,19 +244,7 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
    * latest-wins per channel; a frame too large for one datagram takes the stream.
    */
   get volatile(): VolatileSender<E> {
-    return {
-      emit: (event, payload) => {
-        checkEventName(event);
-        return this.#session.sendPacket({
-          kind: PacketKind.Event,
-          nsp: this.namespace.id,
-          name: event,
-          ackId: 0,
-          payload: toPayload(payload),
-        }, true);
-      },
-      send: (schema, value) => this.#session.send(this.#encodeMessage(schema, value), true),
-    };
+    return volatileSender(this);
   }
 
   /**
@@ -294,7 +298,7 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
       case PacketKind.Event:
         return this.#onEvent(packet.name, packet.ackId, fromPayload(packet.payload));
       case PacketKind.Ack:
-        this.#acks.resolve(packet.ackId, fromPayload(packet.payload));
+        this.#acks?.resolve(packet.ackId, fromPayload(packet.payload));
         return;
       case PacketKind.Room:
         return void onRoomRequest(this, packet.op, packet.reqId, packet.room).catch((e) =>
@@ -332,12 +336,12 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
     this.#connected = false;
     this.#session.sockets.delete(this.namespace.id);
     this.namespace.remove(this);
-    this.#acks.rejectAll(
+    this.#acks?.rejectAll(
       new GameSocketError("ERR_DISCONNECTED", `The socket disconnected (${reason}) before the ack`),
     );
     this.dispatch("disconnect", reason);
     this.removeAllHandlers();
-    this.#schemaHandlers.clear();
+    this.#schemaHandlers?.clear();
   }
 
   /** Report handler errors on this socket, then up the chain. */
@@ -385,11 +389,10 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
     } catch (error) {
       return this.#session.close("protocol-error", (error as Error).message);
     }
-    for (const e of this.#schemaHandlers.run(code, value)) this.onHandlerError(e, `schema ${code}`);
+    const handlers = this.#schemaHandlers;
+    if (handlers) {
+      for (const e of handlers.run(code, value)) this.onHandlerError(e, `schema ${code}`);
+    }
     this.namespace.onMessage(this, code, value);
-  }
-
-  #encodeMessage<T>(schema: Schema<T>, value: T): Uint8Array {
-    return messageFrame(this.namespace.id, schema, value);
   }
 }
