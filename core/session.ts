@@ -16,7 +16,7 @@ import {
 } from "../protocol/types.ts";
 import type { Transport, TransportHandlers } from "../runtime/types.ts";
 import type { DisconnectReason } from "./errors.ts";
-import type { ServerSocket } from "./socket.ts";
+import { SessionSockets } from "./session_sockets.ts";
 import type { ServerContext } from "./server_context.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import type { DeadlineEntry } from "./deadlines.ts";
@@ -82,7 +82,7 @@ export class ServerSession implements DeadlineEntry {
   /** The connection's socket id, the same in every namespace. */
   readonly sid: string = crypto.randomUUID();
   /** Sockets of this connection, by namespace id. */
-  readonly sockets: Map<number, ServerSocket> = new Map();
+  readonly sockets: SessionSockets = new SessionSockets();
   /** Round-trip time of the last ping, in milliseconds (0 until the first pong). */
   rtt = 0;
   #state: SessionState = "handshake";
@@ -265,7 +265,7 @@ export class ServerSession implements DeadlineEntry {
     this.#gate.clear();
     this.#stopTimers();
     this.#udp?.release();
-    for (const socket of [...this.sockets.values()]) socket.onClosed(reason);
+    for (const socket of this.sockets.values()) socket.onClosed(reason);
     this.sockets.clear();
     this.#transport.close();
     this.#link.replay.clear();
@@ -286,7 +286,7 @@ export class ServerSession implements DeadlineEntry {
     this.#lostReason = reason;
     this.#lostMessage = message;
     this.#ctx.deadlines.schedule(this, now() + this.#ctx.resumeWindow);
-    for (const socket of [...this.sockets.values()]) socket.onLinkChange(false, reason);
+    for (const socket of this.sockets.values()) socket.onLinkChange(false, reason);
   }
 
   /** Tell the client how many counted frames arrived, so it can forget them. */
@@ -366,7 +366,7 @@ export class ServerSession implements DeadlineEntry {
     transport.send(encodePacket(this.#welcome(true, this.#link.received)));
     this.#link.resume(transport, frames, clientReceived);
     this.#startHeartbeat();
-    if (wasDetached) { for (const socket of [...this.sockets.values()]) socket.onLinkChange(true); }
+    if (wasDetached) { for (const socket of this.sockets.values()) socket.onLinkChange(true); }
     return true;
   }
 

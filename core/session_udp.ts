@@ -54,6 +54,6 @@ export function withinRate(session: ServerSession, rate: RateLimiter, bytes: num
     session.close("rate-limit", `Sent more than ${allowed} (${limit}) for too long`);
     return false;
   }
-  for (const socket of [...session.sockets.values()]) socket.onRateWarning({ limit, allowed });
+  for (const socket of session.sockets.values()) socket.onRateWarning({ limit, allowed });
   return true;
 }
