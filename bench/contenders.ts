@@ -44,18 +44,23 @@ export function contenders(): Contender[] {
     scheme: transport,
     ...(baseline ? { baseline } : {}),
   });
+  // Resume off (`resumeWindow: 0`): shows what keeping frames for a resume costs.
+  const noResume = (runtime: Runtime, baseline: string): Contender => ({
+    id: `gs-tcp-${runtime}-noresume`,
+    label: `game-socket TCP, resume off (${runtime})`,
+    runtime,
+    server: ["bench/servers/gs.ts", "tcp", "noresume"],
+    client: "gs",
+    scheme: "tcp",
+    baseline,
+  });
   const list: Contender[] = [
     gs("node", "tcp", "raw-net-node"),
     gs("bun", "tcp", "raw-bun"),
     gs("deno", "tcp", "raw-deno"),
-    {
-      id: "gs-tcp-node-noresume",
-      label: "game-socket TCP, resume off (node)",
-      runtime: "node",
-      server: ["bench/servers/gs.ts", "tcp", "noresume"],
-      client: "gs",
-      scheme: "tcp",
-    },
+    noResume("node", "raw-net-node"),
+    noResume("bun", "raw-bun"),
+    noResume("deno", "raw-deno"),
   ];
   if (gameSocketHasWebSocket()) {
     list.push(gs("node", "ws", "ws-node"), gs("bun", "ws", "bun-ws"), gs("deno", "ws"));

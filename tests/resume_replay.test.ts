@@ -258,7 +258,7 @@ describe("ResumeLink", () => {
 
   it("asks for an ack on its own after ACK_ALONE_BYTES bytes, whatever the count", () => {
     const link = new ResumeLink(new Sink(), true, 100, 1 << 20);
-    const big = encodePacket({ kind: PacketKind.Raw, nsp: 0, data: new Uint8Array(16 * 1024) });
+    const big = encodePacket({ kind: PacketKind.Raw, nsp: 0, data: new Uint8Array(4 * 1024) });
     const due = [1, 2, 3, 4, 5].map(() => link.count(big));
     assert.deepEqual(due, [false, false, false, true, true]);
     link.ackFrame();
