@@ -13,7 +13,10 @@ export interface DeadlineEntry {
   deadlineAt: number;
   /** Its place in the heap, -1 when not scheduled (kept by the heap). */
   deadlineSlot: number;
-  /** Called once when due, out of the heap (it may schedule itself again). */
+  /**
+   * Called once when due, out of the heap (it may schedule itself again).
+   * `time` is the clock a millisecond ahead: what is due by then is due.
+   */
   onDeadline(time: number): void;
 }
 
@@ -55,6 +58,9 @@ export class Deadlines {
   schedule(entry: DeadlineEntry, at: number): void {
     const heap = this.#heap;
     const earlier = entry.deadlineSlot >= 0 && at < entry.deadlineAt;
+    // Whole milliseconds: a small integer is stored in the entry, where a
+    // fraction would be a boxed number (16 heap bytes) per entry.
+    at = Math.ceil(at);
     entry.deadlineAt = at;
     if (entry.deadlineSlot < 0) {
       entry.deadlineSlot = heap.length;
@@ -89,11 +95,11 @@ export class Deadlines {
     this.#timer = undefined;
     this.#armedAt = Infinity;
     const heap = this.#heap;
-    const time = now();
+    const time = now() + EARLY_MS;
     // Bounded: an entry that reschedules itself into the past waits for the next timer.
     for (
       let n = heap.length;
-      n > 0 && heap.length > 0 && heap[0]!.deadlineAt <= time + EARLY_MS;
+      n > 0 && heap.length > 0 && heap[0]!.deadlineAt <= time;
       n--
     ) {
       const entry = heap[0]!;

@@ -7,7 +7,6 @@
 
 import { decodePacket, encodePacket } from "../protocol/packet.ts";
 import { packetFrame } from "./frames.ts";
-import { ProtocolError } from "../protocol/errors.ts";
 import {
   type HelloPacket,
   type Packet,
@@ -18,14 +17,14 @@ import type { Transport, TransportHandlers } from "../runtime/types.ts";
 import type { DisconnectReason } from "./errors.ts";
 import { SessionSockets } from "./session_sockets.ts";
 import type { ServerContext } from "./server_context.ts";
-import { Heartbeat } from "./heartbeat.ts";
 import type { DeadlineEntry } from "./deadlines.ts";
 import { now, turnNow } from "./types.ts";
 import { versionRefusal, welcomePacket } from "./handshake.ts";
-import { clip, connectNamespace } from "./namespace_connect.ts";
 import { SendGate } from "./backpressure.ts";
 import { dataBytes, RateLimiter } from "./rate_limit.ts";
+import { clip } from "./namespace_connect.ts";
 import { offerUdp, withinRate } from "./session_udp.ts";
+import { closeOnWireError, LinkHandlers, routePacket } from "./session_route.ts";
 import type { UdpEndpoint, UdpServer } from "./udp_server.ts";
 import { UDP_OFF, type UdpStatus } from "./udp_stats.ts";
 import type { ReplayBuffer } from "./replay.ts";
@@ -38,44 +37,6 @@ import { ResumeLink } from "./resume_link.ts";
  * client that comes back with the session's resume token takes it over.
  */
 export type SessionState = "handshake" | "open" | "detached" | "closed";
-
-/** Reasons sent when a wire error ends a connection. */
-const reasonOfProtocolError: Partial<Record<ProtocolError["code"], DisconnectReason>> = {
-  ERR_FRAME_TOO_LARGE: "frame-too-large",
-  ERR_UNKNOWN_SCHEMA: "unknown-schema",
-};
-
-/**
- * The handlers of one transport, as shared methods rather than closures per
- * connection (five closures and their contexts were ~400 bytes of an idle
- * connection). After a resume the transport belongs to the session it
- * resumed; a session ignores what a transport it replaced still says.
- */
-class LinkHandlers implements TransportHandlers {
-  readonly #session: ServerSession;
-  readonly #transport: Transport;
-
-  constructor(session: ServerSession, transport: Transport) {
-    this.#session = session;
-    this.#transport = transport;
-  }
-
-  frame(frame: Uint8Array): void {
-    this.#session.owner.onLinkFrame(frame, this.#transport);
-  }
-
-  error(error: Error): void {
-    this.#session.owner.onLinkError(error, this.#transport);
-  }
-
-  close(error?: Error): void {
-    this.#session.owner.onLinkClose(error, this.#transport);
-  }
-
-  drain(): void {
-    this.#session.owner.onLinkDrain();
-  }
-}
 
 /** One client connection on the server, with its sockets in every namespace it opened. */
 export class ServerSession implements DeadlineEntry {
@@ -146,7 +107,7 @@ export class ServerSession implements DeadlineEntry {
 
   /** Internal: a transport could not decode what came, or failed. */
   onLinkError(error: Error, from: Transport): void {
-    if (from === this.#transport) this.#onWireError(error);
+    if (from === this.#transport) closeOnWireError(this, error);
   }
 
   /** Internal: a transport closed. */
@@ -179,8 +140,9 @@ export class ServerSession implements DeadlineEntry {
       return this.#linkLost("ping-timeout", `No frame for ${pingInterval + pingTimeout} ms`, true);
     }
     if (this.#nextPing <= time) {
-      this.#nextPing += pingInterval;
-      if (this.#nextPing <= time) this.#nextPing = time + pingInterval; // the loop was stalled
+      let next = this.#nextPing + pingInterval;
+      if (next <= time) next = time + pingInterval; // the loop was stalled
+      this.#nextPing = Math.ceil(next);
       this.sendPacket({ kind: PacketKind.Ping, time: now() });
       this.#sendAck();
       this.#udp?.heartbeat();
@@ -295,23 +257,15 @@ export class ServerSession implements DeadlineEntry {
     if (ack) this.send(ack);
   }
 
-  #onWireError(error: Error): void {
-    if (error instanceof ProtocolError) {
-      this.close(reasonOfProtocolError[error.code] ?? "protocol-error", error.message);
-    } else {
-      this.close("transport-error", error.message);
-    }
-  }
-
   #onFrame(frame: Uint8Array): void {
     if (this.#state === "closed") return;
-    this.#lastReceived = turnNow();
+    this.#lastReceived = Math.floor(turnNow()); // whole ms: not a boxed number per session
     if (!withinRate(this, this.#rate, frame.length)) return;
     let packet: Packet;
     try {
       packet = decodePacket(frame);
     } catch (error) {
-      this.#onWireError(error as Error);
+      closeOnWireError(this, error as Error);
       return;
     }
     if (this.#state === "handshake") {
@@ -320,7 +274,7 @@ export class ServerSession implements DeadlineEntry {
       }
       return this.#onHello(packet);
     }
-    this.#route(packet);
+    routePacket(this, this.#ctx, packet);
   }
 
   #onHello(hello: HelloPacket): void {
@@ -384,52 +338,11 @@ export class ServerSession implements DeadlineEntry {
     return welcomePacket(this.#ctx, { ...fields, ...this.#issueUdp() });
   }
 
-  #route(packet: Packet): void {
-    switch (packet.kind) {
-      case PacketKind.Connect:
-        // Never an unhandled rejection, whatever a middleware or a refusal throws.
-        return void connectNamespace(this, this.#ctx, packet.name, packet.auth)
-          .catch((error) =>
-            this.#ctx.reportError(error, `connect to namespace "${clip(packet.name)}"`)
-          );
-      case PacketKind.Disconnect:
-        if (packet.nsp === -1) return this.close("client-close", packet.message, false);
-        return this.sockets.get(packet.nsp)?.onClosed("namespace-leave");
-      case PacketKind.Ping:
-        this.sendPacket({ kind: PacketKind.Pong, time: packet.time });
-        return;
-      case PacketKind.Pong:
-        this.rtt = Heartbeat.rttOf(packet.time);
-        return;
-      case PacketKind.Event:
-      case PacketKind.Ack:
-      case PacketKind.Room:
-      case PacketKind.Message:
-      case PacketKind.Raw: {
-        const socket = this.sockets.get(packet.nsp);
-        if (socket) return socket.onPacket(packet);
-        // Namespace ids count up from 0 as namespaces are declared and are never reused.
-        if (packet.nsp >= this.#ctx.namespaces.size) {
-          return this.close("invalid-packet", `Namespace id ${packet.nsp} does not exist`);
-        }
-        return; // a packet for a namespace just left is a race, not an attack: drop it
-      }
-      case PacketKind.Received:
-        if (this.#link.replay.acknowledge(packet.count)) return;
-        return this.close(
-          "invalid-packet",
-          `Received ${packet.count} frames but ${this.#link.replay.sent} were sent`,
-        );
-      default:
-        return this.close("invalid-packet", `A client cannot send packet kind ${packet.kind}`);
-    }
-  }
-
   /** Pings every `pingInterval`; the peer is dead after `pingInterval + pingTimeout` of silence. */
   #startHeartbeat(): void {
-    const start = now();
+    const start = Math.floor(now());
     this.#lastReceived = start;
-    this.#nextPing = start + this.#ctx.pingInterval;
+    this.#nextPing = Math.ceil(start + this.#ctx.pingInterval);
     this.#ctx.deadlines.schedule(this, this.#nextPing);
   }
 

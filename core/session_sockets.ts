@@ -6,6 +6,9 @@
 
 import type { ServerSocket } from "./socket.ts";
 
+/** Shared by every connection without sockets: never written (`set` replaces it). */
+const NONE: ServerSocket[] = [];
+
 /**
  * The sockets of one connection by namespace id: a short array searched in
  * order (a connection opens at most `maxNamespacesPerSocket` namespaces, 16
@@ -13,7 +16,7 @@ import type { ServerSocket } from "./socket.ts";
  * idle connection.
  */
 export class SessionSockets {
-  #list: ServerSocket[] = [];
+  #list: ServerSocket[] = NONE;
 
   /** Sockets open. */
   get size(): number {
@@ -47,7 +50,9 @@ export class SessionSockets {
    */
   set(nsp: number, socket: ServerSocket): void {
     this.delete(nsp);
-    this.#list.push(socket);
+    // A literal for the first: push() would give the array room for 17.
+    if (this.#list.length === 0) this.#list = [socket];
+    else this.#list.push(socket);
   }
 
   /**
@@ -67,6 +72,6 @@ export class SessionSockets {
 
   /** Forget every socket. */
   clear(): void {
-    this.#list = [];
+    this.#list = NONE;
   }
 }
