@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { defineSchema } from "../protocol/schema.ts";
 import type { GameSocketError } from "../core/errors.ts";
 import type { ServerSocket } from "../core/socket.ts";
+import { Rooms } from "../core/rooms.ts";
 import { collect, connect, next, sleep, startServer, until } from "./helpers.ts";
 
 const Move = defineSchema(2, {
@@ -21,6 +22,50 @@ async function lobbyOf(url: string, count: number) {
   await Promise.all(nsps.map((n) => n.ready()));
   return { clients, nsps, close: () => clients.forEach((c) => c.close()) };
 }
+
+describe("Rooms index", () => {
+  it("a socket's own room and its room list stay right through joins, guests and leaves", () => {
+    const events: string[] = [];
+    const rooms = new Rooms({
+      create: (room) => events.push(`create ${room}`),
+      join: (room, id) => events.push(`join ${room} ${id}`),
+      leave: (room, id) => events.push(`leave ${room} ${id}`),
+      delete: (room) => events.push(`delete ${room}`),
+    });
+    const list = (set: ReadonlySet<string> | undefined) => [...set ?? []].sort();
+    rooms.add("a", "a");
+    rooms.add("b", "b");
+    assert.deepEqual(list(rooms.roomsOf("a")), ["a"]);
+    assert.deepEqual(list(rooms.rooms.get("a")), ["a"]);
+    rooms.add("a", "lobby");
+    assert.deepEqual(list(rooms.roomsOf("a")), ["a", "lobby"]);
+    assert.deepEqual(
+      list(rooms.rooms.get("a")),
+      ["a"],
+      "joining a room leaves the own room as it was",
+    );
+    rooms.add("b", "a"); // the server may put a socket in another's own room
+    assert.deepEqual(list(rooms.rooms.get("a")), ["a", "b"]);
+    assert.deepEqual(list(rooms.roomsOf("b")), ["a", "b"]);
+    assert.deepEqual(
+      list(rooms.roomsOf("a")),
+      ["a", "lobby"],
+      "a guest changes nobody's room list",
+    );
+    rooms.removeAll("b");
+    assert.deepEqual(list(rooms.rooms.get("a")), ["a"]);
+    assert.equal(rooms.rooms.has("b"), false);
+    assert.equal(rooms.sids.has("b"), false);
+    rooms.removeAll("a");
+    assert.equal(rooms.rooms.size + rooms.sids.size, 0);
+    assert.deepEqual(events.filter((e) => e.startsWith("create")), [
+      "create a",
+      "create b",
+      "create lobby",
+    ]);
+    assert.equal(events.filter((e) => e.startsWith("delete")).length, 3);
+  });
+});
 
 describe("rooms", () => {
   it("join/leave on request tell the member and fire lifecycle events in order", async () => {
