@@ -68,10 +68,8 @@ export class FrameBatch {
   readonly #sink: FrameBatchSink;
   readonly #high: number;
   readonly #low: number;
-  readonly #run = (): void => {
-    this.#scheduled = false;
-    if (this.#length > 0) this.#sink.flush();
-  };
+  // Bound, not an arrow function: no closure context per connection (~50 heap bytes).
+  readonly #run: () => void = this.#flushTurn.bind(this);
 
   /**
    * @param sink The adapter's write, held-bytes and drain callbacks.
@@ -81,6 +79,11 @@ export class FrameBatch {
     this.#sink = sink;
     this.#high = options.highWaterMark ?? 64 * 1024;
     this.#low = options.lowWaterMark ?? 16 * 1024;
+  }
+
+  #flushTurn(): void {
+    this.#scheduled = false;
+    if (this.#length > 0) this.#sink.flush();
   }
 
   /** Bytes in the batch, not yet taken. */
