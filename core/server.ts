@@ -125,8 +125,8 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
   readonly #runtime: Runtime | undefined;
   /** Transports not closed yet; `close()` waits for them. */
   readonly #openTransports = new Set<Transport>();
-  /** Admitted sessions (not refused by a cap) by remote address; "" when unknown. */
-  readonly #admitted = new Map<ServerSession, string>();
+  /** Sessions counted against maxConnections (each keeps its address in `admittedFrom`). */
+  #admitted = 0;
   readonly #perAddress = new Map<string, number>();
   #allClosed: (() => void) | undefined;
   readonly #context: ServerContext;
@@ -289,7 +289,8 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
     // Deferred: the transport must have its handlers before the goodbye is sent.
     if (refusal) queueMicrotask(() => session.close(refusal[0], refusal[1]));
     else {
-      this.#admitted.set(session, address);
+      session.admittedFrom = address;
+      this.#admitted++;
       if (address) this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
     }
     this.sessions.add(session);
@@ -341,7 +342,7 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
   #refusal(address: string): [DisconnectReason, string] | undefined {
     const { maxConnections, maxConnectionsPerAddress } = this.limits;
     if (this.#closing) return ["server-shutdown", "The server is closing"];
-    if (this.#admitted.size >= maxConnections) {
+    if (this.#admitted >= maxConnections) {
       return [
         "too-many-connections",
         `The server has ${maxConnections} connections (maxConnections)`,
@@ -358,9 +359,10 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
 
   #sessionClosed(session: ServerSession): void {
     this.sessions.delete(session);
-    const address = this.#admitted.get(session);
+    const address = session.admittedFrom;
     if (address === undefined) return;
-    this.#admitted.delete(session);
+    session.admittedFrom = undefined;
+    this.#admitted--;
     const count = (this.#perAddress.get(address) ?? 1) - 1;
     if (count > 0) this.#perAddress.set(address, count);
     else this.#perAddress.delete(address);

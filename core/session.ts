@@ -44,6 +44,11 @@ export class ServerSession implements DeadlineEntry {
   readonly sid: string = crypto.randomUUID();
   /** Sockets of this connection, by namespace id. */
   readonly sockets: SessionSockets = new SessionSockets();
+  /**
+   * Internal: the address the server counted this session under, once it
+   * admitted it (a field, not an entry in a server-wide map: ~50 bytes each).
+   */
+  admittedFrom: string | undefined;
   /** Round-trip time of the last ping, in milliseconds (0 until the first pong). */
   rtt = 0;
   #state: SessionState = "handshake";
