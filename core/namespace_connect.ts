@@ -10,13 +10,6 @@ import type { ServerContext } from "./server_context.ts";
 import type { ServerSession } from "./session.ts";
 
 /**
- * Namespaces whose middleware is running, by session (a second connect to one
- * of them waits its turn: it is refused). Kept here rather than as a set on
- * every session: an empty set was ~150 bytes of each idle connection.
- */
-const connectingOf = new WeakMap<ServerSession, Set<string>>();
-
-/**
  * Admit the session to namespace `name`, or tell the client why not.
  *
  * @param session The client's connection.
@@ -35,18 +28,20 @@ export async function connectNamespace(
     session.sendPacket({ kind: PacketKind.ConnectError, name, code, message });
   };
   if (!namespace) return refuse("unknown-namespace", `Namespace "${clip(name)}" does not exist`);
-  const connecting = connectingOf.get(session) ?? new Set<string>();
-  if (session.sockets.has(namespace.id) || connecting.has(name)) {
+  // Namespaces whose middleware is running (a second connect to one of them
+  // waits its turn: it is refused); an array only while one runs.
+  const connecting = session.connecting ?? [];
+  if (session.sockets.has(namespace.id) || connecting.includes(name)) {
     return refuse("already-connected", `Already connected to namespace "${name}"`);
   }
-  if (session.sockets.size + connecting.size >= ctx.limits.maxNamespacesPerSocket) {
+  if (session.sockets.size + connecting.length >= ctx.limits.maxNamespacesPerSocket) {
     return refuse(
       "too-many-namespaces",
       `Cannot open more than ${ctx.limits.maxNamespacesPerSocket} namespaces (maxNamespacesPerSocket)`,
     );
   }
-  connecting.add(name);
-  connectingOf.set(session, connecting);
+  connecting.push(name);
+  session.connecting = connecting;
   try {
     await namespace.admit(session, auth);
   } catch (error) {
@@ -56,8 +51,8 @@ export async function connectNamespace(
       clip(error instanceof Error ? error.message : String(error)),
     );
   } finally {
-    connecting.delete(name);
-    if (connecting.size === 0) connectingOf.delete(session);
+    connecting.splice(connecting.indexOf(name), 1);
+    if (connecting.length === 0) session.connecting = undefined;
   }
 }
 

@@ -23,6 +23,7 @@ import { versionRefusal, welcomePacket } from "./handshake.ts";
 import { SendGate } from "./backpressure.ts";
 import { dataBytes, RateLimiter } from "./rate_limit.ts";
 import { clip } from "./namespace_connect.ts";
+import { randomId } from "./random_id.ts";
 import { offerUdp, withinRate } from "./session_udp.ts";
 import { closeOnWireError, LinkHandlers, routePacket } from "./session_route.ts";
 import type { UdpEndpoint, UdpServer } from "./udp_server.ts";
@@ -41,7 +42,7 @@ export type SessionState = "handshake" | "open" | "detached" | "closed";
 /** One client connection on the server, with its sockets in every namespace it opened. */
 export class ServerSession implements DeadlineEntry {
   /** The connection's socket id, the same in every namespace. */
-  readonly sid: string = crypto.randomUUID();
+  readonly sid: string = randomId();
   /** Sockets of this connection, by namespace id. */
   readonly sockets: SessionSockets = new SessionSockets();
   /**
@@ -49,6 +50,8 @@ export class ServerSession implements DeadlineEntry {
    * admitted it (a field, not an entry in a server-wide map: ~50 bytes each).
    */
   admittedFrom: string | undefined;
+  /** Internal: namespaces whose middleware is running (see `connectNamespace`). */
+  connecting: string[] | undefined;
   /** Round-trip time of the last ping, in milliseconds (0 until the first pong). */
   rtt = 0;
   #state: SessionState = "handshake";
@@ -335,7 +338,7 @@ export class ServerSession implements DeadlineEntry {
    */
   #welcome(resumed: boolean, received: number): WelcomePacket {
     if (!this.#resumeToken && this.#ctx.resumeWindow > 0) {
-      this.#resumeToken = crypto.randomUUID();
+      this.#resumeToken = randomId();
       this.#ctx.resumable.set(this.#resumeToken, this);
       this.#link.enabled = true;
     }
