@@ -3,6 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { PublishHub, type PublishMember } from "../runtime/ws_publish.ts";
+import { WsTransport } from "../runtime/ws_transport.ts";
 import { GameSocketServer } from "../server.ts";
 import { GameSocketClient } from "../client.ts";
 import { runtimeName } from "../runtime/auto.ts";
@@ -135,6 +136,59 @@ describe("PublishHub", () => {
       assert.deepEqual(m.got, ["send 4"]);
       assert.equal(m.topics.size, 0);
     }
+  });
+});
+
+/** WsTransports on fake peers sharing one hub; `got[i]` is what reached peer i, in order. */
+function transports(n: number): { all: WsTransport[]; got: string[][] } {
+  const hub = new PublishHub();
+  const topics = new Map<string, Set<number>>();
+  const got: string[][] = [];
+  const all: WsTransport[] = [];
+  for (let i = 0; i < n; i++) {
+    got.push([]);
+    const t = new WsTransport({
+      send: (data) => void got[i]!.push(`send ${data.join(",")}`),
+      bufferedAmount: 0,
+      close() {},
+      topics: {
+        hub,
+        subscribe: (topic) =>
+          void (topics.get(topic) ?? topics.set(topic, new Set()).get(topic)!).add(i),
+        unsubscribe: (topic) => void topics.get(topic)?.delete(i),
+        publish: (topic, data) => {
+          for (const j of topics.get(topic) ?? []) {
+            if (j !== i) got[j]!.push(`pub ${data.join(",")}`);
+          }
+        },
+        published() {},
+      },
+    }, 1024);
+    t.start({ frame() {}, error() {}, close() {} });
+    all.push(t);
+  }
+  return { all, got };
+}
+
+describe("WsTransport with a PublishHub", () => {
+  it("a published turn empties the queues: the next turns send only their own frames", async () => {
+    const { all, got } = transports(10);
+    const first = new Uint8Array([1, 1]);
+    for (const t of all) t.send(first);
+    assert.equal(all[0]!.bufferedAmount, 2, "queued until the flush");
+    await Promise.resolve();
+    assert.equal(all[0]!.bufferedAmount, 0);
+    all[3]!.send(new Uint8Array([2, 3])); // a unicast, alone in its turn
+    await Promise.resolve();
+    const second = new Uint8Array([3, 3]);
+    for (const t of all) t.send(second);
+    await Promise.resolve();
+    got.forEach((g, i) => {
+      const mine = i === 3 ? ["send 2,3"] : [];
+      // The first member of a publish gets its copy by send, the others by the topic.
+      const [a, b] = i === 0 ? ["send 1,1", "send 3,3"] : ["pub 1,1", "pub 3,3"];
+      assert.deepEqual(g, [a, ...mine, b], `member ${i}`);
+    });
   });
 });
 
