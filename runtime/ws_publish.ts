@@ -43,8 +43,12 @@ export interface PublishMember {
   subscribe(topic: string): void;
   /** Unsubscribe the socket from a topic. */
   unsubscribe(topic: string): void;
-  /** Publish to every subscriber of `topic` but this socket, then send to this socket too. */
-  publishFrom(topic: string, frame: Uint8Array): void;
+  /**
+   * Publish to every subscriber of `topic` but this socket, then send to this socket too.
+   *
+   * @returns False when this socket is closed: nothing was published.
+   */
+  publishFrom(topic: string, frame: Uint8Array): boolean;
   /** A publish of `bytes` reached this member. */
   published(bytes: number): void;
 }
@@ -103,6 +107,22 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * Publish through the first member from `at` on that is open (one whose own
+ * send failed closed at once, and a closed socket cannot publish).
+ *
+ * @returns The index of the member that published.
+ */
+function publishVia(
+  members: PublishMember[],
+  at: number,
+  topic: string,
+  frame: Uint8Array,
+): number {
+  while (at < members.length && !members[at]!.publishFrom(topic, frame)) at++;
+  return at;
 }
 
 /** True when a frame in `from..to` (exclusive) still waits to be published. */
@@ -232,7 +252,7 @@ export class PublishHub {
       }
       const recipients = g.queue.map((qi) => members[qi]!);
       const first = g.queue[0]!;
-      recipients[0]!.publishFrom(this.#topicFor(recipients), frames[first]![g.at[0]!]!);
+      publishVia(recipients, 0, this.#topicFor(recipients), frames[first]![g.at[0]!]!);
       for (let i = 0; i < g.queue.length; i++) {
         waiting[base[g.queue[i]!]! + g.at[i]!] = 0;
         recipients[i]!.published(frames[first]![g.at[0]!]!.length);
@@ -249,11 +269,11 @@ export class PublishHub {
   /** Every member queued the same frames (a room broadcast): publish each once to all of them. */
   #publishAll(members: PublishMember[]): void {
     const topic = this.#topicFor(members);
-    const first = members[0]!;
-    const frames = first.queuedFrames;
+    const frames = members[0]!.queuedFrames;
     let bytes = 0;
+    let via = 0;
     for (const frame of frames) {
-      first.publishFrom(topic, frame);
+      via = publishVia(members, via, topic, frame);
       bytes += frame.length;
     }
     for (const m of members) {

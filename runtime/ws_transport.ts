@@ -332,15 +332,16 @@ export class WsTransport implements Transport, PublishMember {
     this.#peer.topics?.published(bytes);
   }
 
-  /** For the hub: publish a frame to a topic's other subscribers, and send it here. */
-  publishFrom(topic: string, frame: Uint8Array): void {
-    if (this.#closed) return;
+  /** For the hub: publish a frame to a topic's other subscribers, and send it here (false: closed). */
+  publishFrom(topic: string, frame: Uint8Array): boolean {
+    if (this.#closed) return false;
     try {
       this.#peer.topics?.publish(topic, frame);
     } catch (error) {
       this.#error ??= error instanceof Error ? error : new Error(String(error));
     }
     this.sendFrames([frame]);
+    return true;
   }
 
   #sendQueued(): void {

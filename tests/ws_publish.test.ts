@@ -50,9 +50,17 @@ class FakeMember implements PublishMember {
   unsubscribe(topic: string): void {
     this.topics.delete(topic);
   }
-  publishFrom(topic: string, frame: Uint8Array): void {
-    for (const m of this.all) if (m !== this && m.topics.has(topic)) m.got.push(`pub ${frame}`);
-    this.got.push(`pub ${frame}`);
+  /** Set when the member's own send fails (it closes, as a WsTransport does). */
+  failSend = false;
+  closed = false;
+  publishFrom(topic: string, frame: Uint8Array): boolean {
+    if (this.closed) return false;
+    for (const m of this.all) {
+      if (m !== this && !m.closed && m.topics.has(topic)) m.got.push(`pub ${frame}`);
+    }
+    if (this.failSend) this.closed = true;
+    else this.got.push(`pub ${frame}`);
+    return true;
   }
   published(): void {}
 }
@@ -125,6 +133,17 @@ describe("PublishHub", () => {
     }
     await Promise.resolve();
     all.forEach((m, i) => assert.deepEqual(m.got, [`send ${i < 5 ? 5 : 6}`]));
+  });
+
+  it("PublishHub publishes the rest of a turn through another member when the publisher closed", async () => {
+    const { all } = members(10);
+    all[0]!.failSend = true; // its own copy of the first frame fails, and it closes
+    const a = new Uint8Array([7]);
+    const b = new Uint8Array([8]);
+    for (const m of all) m.send(a), m.send(b);
+    await Promise.resolve();
+    for (const m of all.slice(1)) assert.deepEqual(m.got, ["pub 7", "pub 8"]);
+    assert.deepEqual(all[0]!.got, []);
   });
 
   it("PublishHub sends one by one below 8 recipients", async () => {
