@@ -6,21 +6,19 @@
 
 import type { ServerSocket } from "./socket.ts";
 
-/** Shared by every connection without sockets: never written (`set` replaces it). */
-const NONE: ServerSocket[] = [];
-
 /**
- * The sockets of one connection by namespace id: a short array searched in
- * order (a connection opens at most `maxNamespacesPerSocket` namespaces, 16
- * by default, and usually one), where a `Map` cost ~180 heap bytes of every
- * idle connection.
+ * The sockets of one connection by namespace id. Most connections open one
+ * namespace: it is kept in a field, and any more in a short array searched in
+ * order (a connection opens at most `maxNamespacesPerSocket`, 16 by default).
+ * A `Map` cost ~180 heap bytes of every idle connection.
  */
 export class SessionSockets {
-  #list: ServerSocket[] = NONE;
+  #first: ServerSocket | undefined;
+  #more: ServerSocket[] | undefined;
 
   /** Sockets open. */
   get size(): number {
-    return this.#list.length;
+    return (this.#first ? 1 : 0) + (this.#more?.length ?? 0);
   }
 
   /**
@@ -29,7 +27,10 @@ export class SessionSockets {
    * @param nsp Namespace id.
    */
   get(nsp: number): ServerSocket | undefined {
-    for (const socket of this.#list) if (socket.namespace.id === nsp) return socket;
+    if (this.#first?.namespace.id === nsp) return this.#first;
+    if (this.#more) {
+      for (const socket of this.#more) if (socket.namespace.id === nsp) return socket;
+    }
     return undefined;
   }
 
@@ -50,9 +51,8 @@ export class SessionSockets {
    */
   set(nsp: number, socket: ServerSocket): void {
     this.delete(nsp);
-    // A literal for the first: push() would give the array room for 17.
-    if (this.#list.length === 0) this.#list = [socket];
-    else this.#list.push(socket);
+    if (this.#first === undefined) this.#first = socket;
+    else (this.#more ??= []).push(socket);
   }
 
   /**
@@ -61,17 +61,24 @@ export class SessionSockets {
    * @param nsp Namespace id.
    */
   delete(nsp: number): void {
-    const i = this.#list.findIndex((socket) => socket.namespace.id === nsp);
-    if (i >= 0) this.#list.splice(i, 1);
+    if (this.#first?.namespace.id === nsp) {
+      this.#first = this.#more?.shift();
+    } else if (this.#more) {
+      const i = this.#more.findIndex((socket) => socket.namespace.id === nsp);
+      if (i >= 0) this.#more.splice(i, 1);
+    }
+    if (this.#more?.length === 0) this.#more = undefined;
   }
 
   /** A copy of the sockets, in the order they opened (safe to change the set while iterating). */
   values(): ServerSocket[] {
-    return this.#list.slice();
+    const out = this.#more ? this.#more.slice() : [];
+    if (this.#first) out.unshift(this.#first);
+    return out;
   }
 
   /** Forget every socket. */
   clear(): void {
-    this.#list = NONE;
+    this.#first = this.#more = undefined;
   }
 }
