@@ -29,9 +29,6 @@ type OwnedSocket = net.Socket & { [owner]: NodeTransport };
 function onData(this: OwnedSocket, chunk: Uint8Array): void {
   this[owner].reader!.push(chunk);
 }
-function onDrain(this: OwnedSocket): void {
-  this[owner].batch.checkDrain();
-}
 function onError(this: OwnedSocket, error: Error): void {
   this[owner].error ??= error;
 }
@@ -67,7 +64,6 @@ class NodeTransport implements Transport, FrameBatchSink {
     const socket = this.#socket as OwnedSocket;
     socket[owner] = this;
     socket.on("data", onData);
-    socket.on("drain", onDrain);
     socket.on("error", onError);
     socket.on("close", onClose);
   }
@@ -103,7 +99,8 @@ class NodeTransport implements Transport, FrameBatchSink {
     // After the peer's FIN node has ended our side too: a write would only fail.
     if (chunk === null || this.#closed || this.#socket.writableEnded) return;
     // node keeps a reference to the chunk until the callback: recycle only then.
-    // 'drain' alone is not enough: node emits it only after a write returned false.
+    // Each write's callback checks for a drain, so no 'drain' listener is needed
+    // (node emits 'drain' only after a write returned false, and later than this).
     this.#held += chunk.length;
     this.#socket.write(chunk, () => {
       this.#held -= chunk.length;
