@@ -223,10 +223,23 @@ export class Namespace<E extends EventMap = EventMap> extends Emitter {
     return sent;
   }
 
-  /** Internal: run middleware, then register the socket and tell the client. */
-  async admit(session: ServerSession, auth: Payload): Promise<void> {
+  /**
+   * Internal: run middleware, then register the socket and tell the client.
+   * Without middleware it all happens now and nothing is returned (no promise
+   * and async steps per connection).
+   */
+  admit(session: ServerSession, auth: Payload): Promise<void> | undefined {
     const socket = new ServerSocket(this, session, fromPayload(auth));
+    if (this.#middleware.length === 0) return this.#register(session, socket);
+    return this.#admitAfterMiddleware(session, socket);
+  }
+
+  async #admitAfterMiddleware(session: ServerSession, socket: ServerSocket): Promise<void> {
     for (const middleware of this.#middleware) await middleware(socket, socket.auth);
+    this.#register(session, socket);
+  }
+
+  #register(session: ServerSession, socket: ServerSocket): undefined {
     if (session.state === "closed") return;
     this.sockets.set(socket.id, socket);
     session.sockets.set(this.id, socket);

@@ -16,44 +16,66 @@ import type { ServerSession } from "./session.ts";
  * @param ctx Its server.
  * @param name The namespace asked for.
  * @param auth The client's auth payload.
+ * @returns A promise while middleware runs (it never rejects unless telling
+ *   the client failed), undefined when it is all done.
  */
-export async function connectNamespace(
+export function connectNamespace(
   session: ServerSession,
   ctx: ServerContext,
   name: string,
   auth: Payload,
-): Promise<void> {
+): Promise<void> | undefined {
   const namespace = ctx.namespaces.get(name);
-  const refuse = (code: string, message: string): void => {
-    session.sendPacket({ kind: PacketKind.ConnectError, name, code, message });
-  };
-  if (!namespace) return refuse("unknown-namespace", `Namespace "${clip(name)}" does not exist`);
+  if (!namespace) {
+    return refuse(session, name, "unknown-namespace", `Namespace "${clip(name)}" does not exist`);
+  }
   // Namespaces whose middleware is running (a second connect to one of them
   // waits its turn: it is refused); an array only while one runs.
   const connecting = session.connecting ?? [];
   if (session.sockets.has(namespace.id) || connecting.includes(name)) {
-    return refuse("already-connected", `Already connected to namespace "${name}"`);
+    return refuse(session, name, "already-connected", `Already connected to namespace "${name}"`);
   }
   if (session.sockets.size + connecting.length >= ctx.limits.maxNamespacesPerSocket) {
     return refuse(
+      session,
+      name,
       "too-many-namespaces",
       `Cannot open more than ${ctx.limits.maxNamespacesPerSocket} namespaces (maxNamespacesPerSocket)`,
     );
   }
+  let pending: Promise<void> | undefined;
+  try {
+    // Synchronous without middleware: no promise per connection.
+    pending = namespace.admit(session, auth);
+  } catch (error) {
+    return refuseWith(session, name, error);
+  }
+  if (pending === undefined) return;
   connecting.push(name);
   session.connecting = connecting;
-  try {
-    await namespace.admit(session, auth);
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    refuse(
-      typeof code === "string" ? clip(code) : "unauthorized",
-      clip(error instanceof Error ? error.message : String(error)),
-    );
-  } finally {
+  const done = (): void => {
     connecting.splice(connecting.indexOf(name), 1);
     if (connecting.length === 0) session.connecting = undefined;
-  }
+  };
+  return pending.then(done, (error) => {
+    done();
+    refuseWith(session, name, error);
+  });
+}
+
+function refuse(session: ServerSession, name: string, code: string, message: string): undefined {
+  session.sendPacket({ kind: PacketKind.ConnectError, name, code, message });
+}
+
+/** A middleware (or the admission) threw: its `code` and message go to the client. */
+function refuseWith(session: ServerSession, name: string, error: unknown): undefined {
+  const code = (error as { code?: unknown }).code;
+  refuse(
+    session,
+    name,
+    typeof code === "string" ? clip(code) : "unauthorized",
+    clip(error instanceof Error ? error.message : String(error)),
+  );
 }
 
 /** Keep client-chosen text echoed back in messages short (a name may be 64 KiB). */

@@ -73,7 +73,7 @@ export function routePacket(session: ServerSession, ctx: ServerContext, packet: 
     case PacketKind.Connect:
       // Never an unhandled rejection, whatever a middleware or a refusal throws.
       return void connectNamespace(session, ctx, packet.name, packet.auth)
-        .catch((error) => ctx.reportError(error, `connect to namespace "${clip(packet.name)}"`));
+        ?.catch((error) => ctx.reportError(error, `connect to namespace "${clip(packet.name)}"`));
     case PacketKind.Disconnect:
       if (packet.nsp === -1) return session.close("client-close", packet.message, false);
       return session.sockets.get(packet.nsp)?.onClosed("namespace-leave");
