@@ -25,7 +25,7 @@ export { GameSocketClient } from "./core/client.ts";
 export * from "./shared_exports.ts";
 export type { ClientEvents, ClientOptions, ClientState, TransportFactory } from "./core/client.ts";
 export { ClientNamespace } from "./core/client_namespace.ts";
-export type { ClientNamespaceEvents } from "./core/client_namespace.ts";
+export type { ClientNamespaceEvents } from "./core/client_options.ts";
 export type { ClientResumeOptions, ReconnectOptions, ResumeFailure } from "./core/client.ts";
 export type { ClientUdpOptions } from "./core/udp_client.ts";
 export { browserRuntime } from "./runtime/ws_browser.ts";

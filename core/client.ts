@@ -4,7 +4,7 @@
  * @module
  */
 
-import { decodePacket } from "../protocol/packet.ts";
+import { compactMessageNsp, decodePacket } from "../protocol/packet.ts";
 import { packetFrame } from "./frames.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import { SchemaRegistry } from "../protocol/schema_registry.ts";
@@ -291,6 +291,8 @@ export class GameSocketClient extends Emitter {
   #onFrame(frame: Uint8Array): void {
     this.#heartbeat?.received();
     if (this.#state === "open") this.#resume.received(frame);
+    const nsp = compactMessageNsp(frame); // a typed message (the 60 Hz case): no packet object
+    if (nsp >= 0) return this.#byId.get(nsp)?.onCompactMessage(frame);
     let packet: Packet;
     try {
       packet = decodePacket(frame);

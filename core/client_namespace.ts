@@ -13,29 +13,11 @@ import type { GameSocketClient } from "./client.ts";
 import type { UdpStatus } from "./udp_stats.ts";
 import { Emitter } from "./emitter.ts";
 import { type DisconnectReason, GameSocketError, RESERVED_EVENTS } from "./errors.ts";
+import type { ClientNamespaceEvents } from "./client_options.ts";
 import { fromPayload, toPayload } from "./payload.ts";
-import type { RateWarning } from "./rate_limit.ts";
 import { checkEventName, onceAck, SchemaHandlers } from "./inbound.ts";
 import type { VolatileSender } from "./socket.ts";
 import { type AckOptions, DEFAULT_ACK_TIMEOUT, type EventHandler, type EventMap } from "./types.ts";
-
-/** Handlers of the events the library emits on a client namespace. */
-export interface ClientNamespaceEvents {
-  /** The server accepted the namespace. */
-  connect: () => void;
-  /** The server refused the namespace (unknown, or refused by middleware). */
-  connect_error: (error: GameSocketError) => void;
-  /** The namespace was left (by either side) or the connection closed. */
-  disconnect: (reason: DisconnectReason, message: string) => void;
-  /** This socket joined a room. */
-  "join-room": (room: string) => void;
-  /** This socket left a room. */
-  "leave-room": (room: string) => void;
-  /** A handler threw. */
-  error: (error: unknown) => void;
-  /** The server says this connection sends too fast; keep on and it disconnects with `rate-limit`. */
-  "rate-warning": (warning: RateWarning) => void;
-}
 
 /** Most sends queued while the namespace is connecting. */
 const MAX_QUEUED = 1024;
@@ -282,8 +264,7 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
   /** Internal: the namespace or the connection is gone. */
   onDisconnect(reason: DisconnectReason, message: string): void {
     if (this.#state === "closed") return;
-    const wasConnected = this.#state === "connected";
-    if (!wasConnected) {
+    if (this.#state !== "connected") {
       return this.fail(new GameSocketError("ERR_DISCONNECTED", `Disconnected: ${reason}`));
     }
     this.#state = "closed";
@@ -338,12 +319,17 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
     this.dispatch(name, payload, ack);
   }
 
-  #onMessage(code: number, body: Uint8Array): void {
+  /** Internal: a typed message's frame (compact header), decoded in place: no packet, no view. */
+  onCompactMessage(frame: Uint8Array): void {
+    this.#onMessage(frame[0]! & 31, frame, 1);
+  }
+
+  #onMessage(code: number, body: Uint8Array, start = 0): void {
     const schema = this.#client.schemas.get(code);
     if (!schema || !this.#schemaHandlers.has(code)) return;
     let value: unknown;
     try {
-      value = schema.decode(body);
+      value = schema.decode(body, start);
     } catch (error) {
       return this.#client.reportError(error, `decoding schema ${code}`);
     }

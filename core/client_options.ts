@@ -1,5 +1,6 @@
 /**
- * The options, states and events of a {@linkcode GameSocketClient} (types only).
+ * The options, states and events of a {@linkcode GameSocketClient} and its
+ * namespaces (types only).
  *
  * @module
  */
@@ -7,7 +8,8 @@
 import type { Schema } from "../protocol/schema.ts";
 import type { Runtime, Transport, TransportHandlers } from "../runtime/types.ts";
 import type { ClientResumeOptions, ResumeFailure } from "./client_resume.ts";
-import type { DisconnectReason } from "./errors.ts";
+import type { DisconnectReason, GameSocketError } from "./errors.ts";
+import type { RateWarning } from "./rate_limit.ts";
 import type { ClientUdpOptions } from "./udp_client.ts";
 // deno-lint-ignore no-unused-vars
 import type { GameSocketClient } from "./client.ts";
@@ -60,4 +62,22 @@ export interface ClientEvents {
    * their auth) and rooms joined again, but messages in flight were lost.
    */
   resume_failed: (failure: ResumeFailure) => void;
+}
+
+/** Handlers of the events the library emits on a client namespace. */
+export interface ClientNamespaceEvents {
+  /** The server accepted the namespace. */
+  connect: () => void;
+  /** The server refused the namespace (unknown, or refused by middleware). */
+  connect_error: (error: GameSocketError) => void;
+  /** The namespace was left (by either side) or the connection closed. */
+  disconnect: (reason: DisconnectReason, message: string) => void;
+  /** This socket joined a room. */
+  "join-room": (room: string) => void;
+  /** This socket left a room. */
+  "leave-room": (room: string) => void;
+  /** A handler threw. */
+  error: (error: unknown) => void;
+  /** The server says this connection sends too fast; keep on and it disconnects with `rate-limit`. */
+  "rate-warning": (warning: RateWarning) => void;
 }

@@ -16,7 +16,7 @@ import {
 } from "./types.ts";
 import { ByteWriter } from "./writer.ts";
 
-export { decodePacket } from "./packet_decode.ts";
+export { compactMessageNsp, decodePacket } from "./packet_decode.ts";
 
 let sharedWriter: ByteWriter | null = new ByteWriter();
 

@@ -133,3 +133,22 @@ function roomOp(op: number): RoomOpValue {
   }
   return op as RoomOpValue;
 }
+
+/**
+ * The namespace id of a typed message in compact form (the 60 Hz case), or -1
+ * for any other frame: a receiver routes it, and decodes the body in place
+ * from offset 1 with `schema.decode(frame, 1)`, without a packet object.
+ *
+ * @param frame A frame.
+ * @returns Namespace id 0-3, or -1.
+ *
+ * @example
+ * ```ts
+ * import { compactMessageNsp } from "./packet_decode.ts";
+ * console.log(compactMessageNsp(new Uint8Array([0xa3, 1, 2]))); // 1 (code 3)
+ * ```
+ */
+export function compactMessageNsp(frame: Uint8Array): number {
+  const kind = frame[0] ?? 0;
+  return kind >= COMPACT_MESSAGE ? (kind >> 5) & 3 : -1;
+}

@@ -49,14 +49,15 @@ export class ByteReader {
   }
 
   /**
-   * Start reading other bytes from their first byte.
+   * Start reading other bytes.
    *
    * @param bytes The bytes to read (not copied).
+   * @param start Offset of the first byte to read.
    * @returns This reader.
    */
-  reset(bytes: Uint8Array): this {
+  reset(bytes: Uint8Array, start = 0): this {
     this.#bytes = bytes;
-    this.#pos = 0;
+    this.#pos = start;
     this.#end = bytes.length;
     return this;
   }

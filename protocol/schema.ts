@@ -112,11 +112,12 @@ export interface Schema<T> {
   /**
    * Decode a complete body.
    *
-   * @param body A complete body.
+   * @param body A complete body: from `start` to the end of `body`.
+   * @param start Offset of the body in `body` (a frame's header, skipped without making a view).
    * @returns The message; `bytes` fields are views into `body`.
    * @throws {ProtocolError} On truncation, trailing bytes, bad UTF-8 or bad bits.
    */
-  decode(body: Uint8Array): T;
+  decode(body: Uint8Array, start?: number): T;
   /**
    * Read one body from a reader, leaving the reader after it.
    *
@@ -178,8 +179,8 @@ class CompiledSchema<T> implements Schema<T> {
     }
   }
 
-  decode(body: Uint8Array): T {
-    const r = sharedReader.reset(body);
+  decode(body: Uint8Array, start = 0): T {
+    const r = sharedReader.reset(body, start);
     const value = this.decodeFrom(r);
     r.expectEnd(this.#plan.label);
     return value;

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import {
   ByteReader,
   ByteWriter,
+  compactMessageNsp,
+  decodePacket,
   defineSchema,
   encodeFrame,
   encodeMessageInto,
@@ -78,6 +80,34 @@ describe("defineSchema()", () => {
     w.reset();
     encodeMessageInto(w, 7, Move, MOVE_VALUE);
     assert.equal(toHex(w.finish()), "0c 07 02 " + MOVE_BODY_HEX);
+  });
+
+  it("decode(frame, 1) reads a compact message's body in place, as decodePacket() + decode() do", () => {
+    for (const nsp of [0, 1, 2, 3]) {
+      const frame = encodePacket({
+        kind: PacketKind.Message,
+        nsp,
+        code: 2,
+        body: Move.encode(MOVE_VALUE),
+      });
+      assert.equal(compactMessageNsp(frame), nsp);
+      const packet = decodePacket(frame);
+      assert.ok(packet.kind === PacketKind.Message);
+      assert.deepEqual(Move.decode(frame, 1), Move.decode(packet.body));
+      assert.throws(
+        () => Move.decode(frame.subarray(0, frame.length - 1), 1),
+        protocolError("ERR_TRUNCATED"),
+      );
+    }
+    const long = encodePacket({
+      kind: PacketKind.Message,
+      nsp: 7,
+      code: 40,
+      body: new Uint8Array(1),
+    });
+    assert.equal(compactMessageNsp(long), -1, "namespace or code too large for the compact header");
+    assert.equal(compactMessageNsp(encodePacket({ kind: PacketKind.Ping, time: 1 })), -1);
+    assert.equal(compactMessageNsp(new Uint8Array(0)), -1);
   });
 
   it("round-trips optional fields through the presence mask", () => {
