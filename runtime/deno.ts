@@ -87,7 +87,7 @@ class DenoTransport implements Transport {
       for (let chunk = this.#batch.take(); chunk !== null; chunk = this.#batch.take()) {
         for (let off = 0; off < chunk.length;) {
           this.#held = chunk.length - off;
-          off += await this.#conn.write(chunk.subarray(off));
+          off += await this.#conn.write(off === 0 ? chunk : chunk.subarray(off));
         }
         this.#held = 0;
         this.#batch.recycle(chunk);
