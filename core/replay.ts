@@ -156,7 +156,8 @@ export class ReplayBuffer {
     const length = frame.length;
     if (this.#count === 0 && this.#seqs === NO_SEQS && length <= INLINE_MAX) {
       this.#oneSeq = seq;
-      this.#one = String.fromCharCode(...frame);
+      // apply, not a spread: no iterator and argument array per frame
+      this.#one = String.fromCharCode.apply(null, frame as unknown as number[]);
       this.#count = 1;
       this.#bytes = length;
       return seq;
