@@ -39,7 +39,8 @@ export type {
 export { Namespace } from "./core/namespace.ts";
 export type { JoinGuard, Middleware, NamespaceEvents } from "./core/namespace.ts";
 export { ServerSocket } from "./core/socket.ts";
-export type { ServerSocketReservedEvents, VolatileSender } from "./core/socket.ts";
+export type { ServerSocketReservedEvents } from "./core/socket.ts";
+export type { VolatileSender } from "./core/socket_volatile.ts";
 export { BroadcastOperator } from "./core/broadcast.ts";
 export type { BroadcastAckCallback, BroadcastTarget } from "./core/broadcast.ts";
 export type {

@@ -16,7 +16,7 @@ import { type DisconnectReason, GameSocketError, RESERVED_EVENTS } from "./error
 import type { ClientNamespaceEvents } from "./client_options.ts";
 import { fromPayload, toPayload } from "./payload.ts";
 import { checkEventName, onceAck, SchemaHandlers } from "./inbound.ts";
-import type { VolatileSender } from "./socket.ts";
+import type { VolatileSender } from "./socket_volatile.ts";
 import { type AckOptions, DEFAULT_ACK_TIMEOUT, type EventHandler, type EventMap } from "./types.ts";
 
 /** Most sends queued while the namespace is connecting. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { decodePacket, encodePacket } from "../protocol/packet.ts";
+import { compactMessageNsp, decodePacket, encodePacket } from "../protocol/packet.ts";
 import { packetFrame } from "./frames.ts";
 import {
   type HelloPacket,
@@ -269,6 +269,9 @@ export class ServerSession implements DeadlineEntry {
     if (this.#state === "closed") return;
     this.#lastReceived = Math.floor(turnNow()); // whole ms: not a boxed number per session
     if (!withinRate(this, this.#rate, frame.length)) return;
+    // A typed message (the 60 Hz case) goes to its socket without a packet object.
+    const socket = this.#state === "open" ? this.sockets.get(compactMessageNsp(frame)) : undefined;
+    if (socket) return socket.onCompactMessage(frame);
     let packet: Packet;
     try {
       packet = decodePacket(frame);

@@ -16,7 +16,7 @@ import type { Namespace } from "./namespace.ts";
 import { fromPayload, toPayload } from "./payload.ts";
 import { longerThan } from "./limits.ts";
 import { joinRoom, leaveRoom, onRoomRequest } from "./socket_rooms.ts";
-import { volatileSender } from "./socket_volatile.ts";
+import { type VolatileSender, volatileSender } from "./socket_volatile.ts";
 import type { RateWarning } from "./rate_limit.ts";
 import type { ServerSession } from "./session.ts";
 import type { UdpStatus } from "./udp_stats.ts";
@@ -34,14 +34,6 @@ export interface ServerSocketReservedEvents {
   "link-lost": (reason: DisconnectReason) => void;
   /** The client resumed: what was sent meanwhile has been replayed to it. */
   "link-restored": () => void;
-}
-
-/** Sends that may be dropped under congestion (and go over UDP when bound). */
-export interface VolatileSender<E extends EventMap> {
-  /** Emit an event, or drop it when the link is congested. */
-  emit<K extends keyof E & string>(event: K, payload?: E[K]): boolean;
-  /** Send a schema message, or drop it when the link is congested. */
-  send<T>(schema: Schema<T>, value: T): boolean;
 }
 
 /**
@@ -378,14 +370,19 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
     this.dispatch(name, payload, ack);
   }
 
-  #onMessage(code: number, body: Uint8Array): void {
+  /** Internal: a typed message's frame (compact header), decoded in place: no packet, no view. */
+  onCompactMessage(frame: Uint8Array): void {
+    this.#onMessage(frame[0]! & 31, frame, 1);
+  }
+
+  #onMessage(code: number, body: Uint8Array, start = 0): void {
     const schema = this.namespace.server.schemas.get(code);
     if (!schema) {
       return this.#session.close("unknown-schema", `Schema code ${code} is not registered`);
     }
     let value: unknown;
     try {
-      value = schema.decode(body);
+      value = schema.decode(body, start);
     } catch (error) {
       return this.#session.close("protocol-error", (error as Error).message);
     }

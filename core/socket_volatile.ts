@@ -9,8 +9,17 @@ import { messageFrame } from "./frames.ts";
 import { PacketKind } from "../protocol/types.ts";
 import { checkEventName } from "./inbound.ts";
 import { toPayload } from "./payload.ts";
-import type { ServerSocket, VolatileSender } from "./socket.ts";
+import type { Schema } from "../protocol/schema.ts";
+import type { ServerSocket } from "./socket.ts";
 import type { EventMap } from "./types.ts";
+
+/** Sends that may be dropped under congestion (and go over UDP when bound). */
+export interface VolatileSender<E extends EventMap> {
+  /** Emit an event, or drop it when the link is congested. */
+  emit<K extends keyof E & string>(event: K, payload?: E[K]): boolean;
+  /** Send a schema message, or drop it when the link is congested. */
+  send<T>(schema: Schema<T>, value: T): boolean;
+}
 
 /**
  * The volatile sender of a socket.
