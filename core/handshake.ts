@@ -55,7 +55,13 @@ export function welcomePacket(
       maxMessagesPerSecond: limits.maxMessagesPerSecond,
       maxBytesPerSecond: limits.maxBytesPerSecond,
     },
-    ...fields,
+    // Named, not spread: one object per welcome.
+    sid: fields.sid,
+    resumeToken: fields.resumeToken,
+    resumed: fields.resumed,
+    received: fields.received,
+    udpToken: fields.udpToken,
+    udpPort: fields.udpPort,
   };
 }
 

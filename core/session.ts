@@ -345,8 +345,16 @@ export class ServerSession implements DeadlineEntry {
       this.#ctx.resumable.set(this.#resumeToken, this);
       this.#link.enabled = true;
     }
-    const fields = { sid: this.sid, resumeToken: this.#resumeToken, resumed, received };
-    return welcomePacket(this.#ctx, { ...fields, ...this.#issueUdp() });
+    const { udpToken, udpPort } = this.#issueUdp();
+    const resumeToken = this.#resumeToken;
+    return welcomePacket(this.#ctx, {
+      sid: this.sid,
+      resumeToken,
+      resumed,
+      received,
+      udpToken,
+      udpPort,
+    });
   }
 
   /** Pings every `pingInterval`; the peer is dead after `pingInterval + pingTimeout` of silence. */

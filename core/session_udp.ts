@@ -18,7 +18,11 @@ export interface UdpOffer {
   fields: { udpToken: Uint8Array; udpPort: number };
 }
 
-const NO_TOKEN = new Uint8Array(0);
+/** The offer without UDP (shared: nothing in it changes). */
+const NO_UDP: UdpOffer = Object.freeze({
+  endpoint: undefined,
+  fields: Object.freeze({ udpToken: new Uint8Array(0), udpPort: 0 }),
+});
 
 /**
  * Issue a session's UDP token for a welcome.
@@ -34,7 +38,7 @@ export function offerUdp(
   const endpoint = server?.issue(deliver);
   return endpoint
     ? { endpoint, fields: { udpToken: endpoint.token, udpPort: server!.port } }
-    : { endpoint, fields: { udpToken: NO_TOKEN, udpPort: 0 } };
+    : NO_UDP;
 }
 
 /**
