@@ -23,6 +23,7 @@ const POOL_MAX_SIZE = 64 * 1024;
 /** Most large buffers the pool keeps (shared by all connections, so idle ones hold none). */
 const POOL_MAX_COUNT = 64;
 const smallPool: Uint8Array[] = [];
+const resolved = Promise.resolve();
 const pool: Uint8Array[] = [];
 
 /** What a {@linkcode FrameBatch} asks of its adapter. */
@@ -76,10 +77,13 @@ export class FrameBatch {
    * function for it.
    */
   static #due: FrameBatch[] = [];
+  /** The other list, swapped in while one is flushed (no array per turn). */
+  static #spare: FrameBatch[] = [];
 
   static #flushDue(): void {
     const due = FrameBatch.#due;
-    FrameBatch.#due = [];
+    FrameBatch.#due = FrameBatch.#spare;
+    FrameBatch.#spare = due;
     for (const batch of due) {
       try {
         batch.#flushTurn();
@@ -90,6 +94,7 @@ export class FrameBatch {
         });
       }
     }
+    due.length = 0;
   }
 
   /**
@@ -132,7 +137,8 @@ export class FrameBatch {
     if (!this.#full && this.bufferedAmount > this.#high) this.#full = true;
     if (!this.#scheduled) {
       this.#scheduled = true;
-      if (FrameBatch.#due.push(this) === 1) queueMicrotask(FrameBatch.#flushDue);
+      // A promise reaction, not queueMicrotask: node's allocates an async resource per call.
+      if (FrameBatch.#due.push(this) === 1) void resolved.then(FrameBatch.#flushDue);
     }
   }
 
