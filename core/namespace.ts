@@ -72,17 +72,23 @@ export class Namespace<E extends EventMap = EventMap> extends Emitter {
     this.name = name;
     this.id = id;
     this.cluster = cluster;
+    // Room events are dispatched only when listened to: dispatch's argument
+    // array, twice per connection (its own room), was garbage otherwise.
     this.rooms = new Rooms({
       create: (room) => {
         // Subscribe before anyone hears of the room: a broadcast right after is then received.
         cluster?.roomCreated(this, room);
-        this.dispatch("create-room", room);
+        if (this.hasListeners("create-room")) this.dispatch("create-room", room);
       },
-      join: (room, sid) => this.dispatch("join-room", room, sid),
-      leave: (room, sid) => this.dispatch("leave-room", room, sid),
+      join: (room, sid) => {
+        if (this.hasListeners("join-room")) this.dispatch("join-room", room, sid);
+      },
+      leave: (room, sid) => {
+        if (this.hasListeners("leave-room")) this.dispatch("leave-room", room, sid);
+      },
       delete: (room) => {
         cluster?.roomDeleted(this, room);
-        this.dispatch("delete-room", room);
+        if (this.hasListeners("delete-room")) this.dispatch("delete-room", room);
       },
     });
   }
