@@ -58,7 +58,7 @@ export class RateLimiter {
   #messages: number;
   #bytes: number;
   readonly #options: RateLimiterOptions;
-  readonly #clock: () => number;
+  /** Whole milliseconds: a small integer, not a boxed number per connection. */
   #last: number;
   #warned = false;
   /** The limit named by the last `"warn"` or `"exceeded"`. */
@@ -69,8 +69,7 @@ export class RateLimiter {
     this.#options = options;
     this.#messages = options.maxMessagesPerSecond * 2;
     this.#bytes = options.maxBytesPerSecond * 2;
-    this.#clock = options.clock ?? turnNow;
-    this.#last = this.#clock();
+    this.#last = Math.floor((options.clock ?? turnNow)());
   }
 
   /**
@@ -81,7 +80,7 @@ export class RateLimiter {
    */
   take(bytes: number): RateVerdict {
     const { maxMessagesPerSecond, maxBytesPerSecond } = this.#options;
-    const t = this.#clock();
+    const t = Math.floor((this.#options.clock ?? turnNow)());
     const elapsed = t - this.#last;
     if (elapsed > 0) {
       this.#last = t;

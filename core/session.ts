@@ -76,8 +76,7 @@ export class ServerSession implements DeadlineEntry {
   /** Set when a resume gave this connection's transport to an earlier session. */
   #adoptedBy: ServerSession | undefined;
   /** Why the link dropped, for the sockets' disconnect if the resume window passes. */
-  #lostReason: DisconnectReason = "transport-close";
-  #lostMessage = "";
+  #lost: [reason: DisconnectReason, message: string] | undefined;
 
   /**
    * Start a session for an accepted link; the handshake timer starts now.
@@ -141,7 +140,7 @@ export class ServerSession implements DeadlineEntry {
     if (this.#state === "handshake") {
       return this.close("handshake-timeout", `No handshake within ${limits.handshakeTimeout} ms`);
     }
-    if (this.#state === "detached") return this.close(this.#lostReason, this.#lostMessage, false);
+    if (this.#state === "detached") return this.close(...this.#lost!, false);
     if (this.#state !== "open") return;
     const deadAt = this.#lastReceived + pingInterval + pingTimeout;
     if (deadAt <= time) {
@@ -253,8 +252,7 @@ export class ServerSession implements DeadlineEntry {
     this.#link.detach();
     this.#transport.close();
     // The sockets' disconnect fires (with the link's reason) only if nobody comes back in time.
-    this.#lostReason = reason;
-    this.#lostMessage = message;
+    this.#lost = [reason, message];
     this.#ctx.deadlines.schedule(this, now() + this.#ctx.resumeWindow);
     for (const socket of this.sockets.values()) socket.onLinkChange(false, reason);
   }
@@ -328,6 +326,7 @@ export class ServerSession implements DeadlineEntry {
     if (!wasDetached) this.#transport.close();
     this.#transport = transport;
     this.#state = "open";
+    this.#lost = undefined;
     transport.send(encodePacket(this.#welcome(true, this.#link.received)));
     this.#link.resume(transport, frames, clientReceived);
     this.#startHeartbeat();

@@ -44,8 +44,8 @@ class NodeTransport implements Transport, FrameBatchSink {
   reader: FrameReader | undefined;
   error: Error | undefined;
   #handlers: TransportHandlers | undefined;
-  #closing = false;
-  #closed = false;
+  /** 0 open, 1 closing (ended, waiting for the peer), 2 closed. */
+  #state: 0 | 1 | 2 = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Bytes given to `socket.write` whose callback has not run (`writableLength`, kept cheaply). */
   #held = 0;
@@ -82,12 +82,12 @@ class NodeTransport implements Transport, FrameBatchSink {
   }
 
   send(frame: Uint8Array): void {
-    if (!this.#closing && !this.#closed) this.batch.send(frame);
+    if (this.#state === 0) this.batch.send(frame);
   }
 
   close(): void {
-    if (this.#closing || this.#closed) return;
-    this.#closing = true;
+    if (this.#state !== 0) return;
+    this.#state = 1;
     this.flush();
     this.#socket.end();
     this.#timer = setTimeout(() => this.#socket.destroy(), CLOSE_GRACE_MS);
@@ -97,7 +97,7 @@ class NodeTransport implements Transport, FrameBatchSink {
   flush(): void {
     const chunk = this.batch.take();
     // After the peer's FIN node has ended our side too: a write would only fail.
-    if (chunk === null || this.#closed || this.#socket.writableEnded) return;
+    if (chunk === null || this.#state === 2 || this.#socket.writableEnded) return;
     // node keeps a reference to the chunk until the callback: recycle only then.
     // Each write's callback checks for a drain, so no 'drain' listener is needed
     // (node emits 'drain' only after a write returned false, and later than this).
@@ -121,8 +121,8 @@ class NodeTransport implements Transport, FrameBatchSink {
 
   /** The socket closed. */
   finish(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#state === 2) return;
+    this.#state = 2;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.batch.clear();
     this.#handlers?.close(this.error);
