@@ -47,6 +47,29 @@ const NO_REFS: (Uint8Array | number)[] = [];
 const INLINE_INITIAL = 64;
 
 /**
+ * The kept frames of a buffer that has had two at once: a ring of entries
+ * (capacity a power of two) from `head`: number, length, and the frame itself
+ * when large, or else the logical position of its copy in `data`. Copies of
+ * small frames: logical positions [from, to) live at data[position - base].
+ * A ring, because a link that always has frames in flight is never fully
+ * acknowledged: arrays that grew and were sliced now and then made
+ * medium-lived garbage, which doubled the collector's work on a busy server.
+ */
+class Ring {
+  seqs: Float64Array = NO_SEQS;
+  lens: Int32Array = NO_LENS;
+  refs: (Uint8Array | number)[] = NO_REFS;
+  head = 0;
+  data: Uint8Array | null = null;
+  base = 0;
+  from = 0;
+  to = 0;
+}
+
+/** Shared by every buffer without a ring (never written: `#grow` makes one first). */
+const NO_RING = new Ring();
+
+/**
  * Numbered outgoing frames, bounded in count and bytes.
  *
  * Small frames (up to 128 bytes: game messages, events) are copied into one
@@ -74,27 +97,14 @@ export class ReplayBuffer {
   readonly maxFrames: number;
   /** Most bytes kept. */
   readonly maxBytes: number;
-  // Kept frames: a ring of #count entries from #head (capacity a power of
-  // two): number, length, and the frame itself when large, or else the
-  // logical position of its copy in #data. A ring, because a link that always
-  // has frames in flight is never fully acknowledged: arrays that grew and
-  // were sliced now and then made medium-lived garbage, which doubled the
-  // collector's work on a busy server.
-  #seqs: Float64Array = NO_SEQS;
-  #lens: Int32Array = NO_LENS;
-  #refs: (Uint8Array | number)[] = NO_REFS;
-  #head = 0;
+  /** The ring and the bytes of copied frames, made with the second frame kept. */
+  #ring: Ring = NO_RING;
   #count = 0;
   #sent = 0;
   #acked = 0;
   #bytes = 0;
   /** Highest number evicted before the peer acknowledged it (0 when none). */
   #lost = 0;
-  /** Copies of small frames: logical positions [#from, #to) live at #data[position - #base]. */
-  #data: Uint8Array | null = null;
-  #base = 0;
-  #from = 0;
-  #to = 0;
   // The first frame kept, while it is alone: its number and its bytes as a
   // one-byte string. An idle connection keeps just one frame (its namespace's
   // connect reply) until the client acknowledges it, and the ring's three
@@ -154,7 +164,7 @@ export class ReplayBuffer {
     const seq = ++this.#sent;
     if (!keep) return seq;
     const length = frame.length;
-    if (this.#count === 0 && this.#seqs === NO_SEQS && length <= INLINE_MAX) {
+    if (this.#count === 0 && this.#ring === NO_RING && length <= INLINE_MAX) {
       this.#oneSeq = seq;
       // apply, not a spread: no iterator and argument array per frame
       this.#one = String.fromCharCode.apply(null, frame as unknown as number[]);
@@ -162,17 +172,18 @@ export class ReplayBuffer {
       this.#bytes = length;
       return seq;
     }
-    if (this.#count >= this.#seqs.length) this.#grow(); // > when the first frame is alone
-    const at = (this.#head + this.#count++) & (this.#seqs.length - 1);
-    this.#seqs[at] = seq;
-    this.#lens[at] = length;
+    if (this.#count >= this.#ring.seqs.length) this.#grow(); // > when the first frame is alone
+    const ring = this.#ring;
+    const at = (ring.head + this.#count++) & (ring.seqs.length - 1);
+    ring.seqs[at] = seq;
+    ring.lens[at] = length;
     // Even a broadcast's shared frame is copied: a reference to a young array stored in
     // each member's (old) array is a remembered-set entry the next scavenge must visit,
     // which cost a busy broadcast five times the copies (330 ms of collection against 60).
-    this.#refs[at] = length <= INLINE_MAX ? this.#copy(frame) : frame;
+    ring.refs[at] = length <= INLINE_MAX ? this.#copy(ring, frame) : frame;
     this.#bytes += length;
     while (this.frames > 1 && (this.frames > this.maxFrames || this.#bytes > this.maxBytes)) {
-      this.#lost = this.#seqs[this.#head]!;
+      this.#lost = this.#ring.seqs[this.#ring.head]!;
       this.#shift();
     }
     return seq;
@@ -192,7 +203,7 @@ export class ReplayBuffer {
       if (this.#oneSeq <= count) this.#oneSeq = this.#count = this.#bytes = 0;
       return true;
     }
-    while (this.#count > 0 && this.#seqs[this.#head]! <= count) this.#shift();
+    while (this.#count > 0 && this.#ring.seqs[this.#ring.head]! <= count) this.#shift();
     return true;
   }
 
@@ -207,10 +218,10 @@ export class ReplayBuffer {
     if (this.#lost > count) return "overflowed";
     if (this.#oneSeq !== 0) return this.#oneSeq > count ? [bytesOf(this.#one)] : [];
     const out: Uint8Array[] = [];
-    const mask = this.#seqs.length - 1;
+    const mask = this.#ring.seqs.length - 1;
     for (let k = 0; k < this.#count; k++) {
-      const i = (this.#head + k) & mask;
-      if (this.#seqs[i]! > count) out.push(this.#frame(i));
+      const i = (this.#ring.head + k) & mask;
+      if (this.#ring.seqs[i]! > count) out.push(this.#frame(i));
     }
     return out;
   }
@@ -224,81 +235,76 @@ export class ReplayBuffer {
    */
   rebase(count: number): void {
     this.acknowledge(count);
-    const mask = this.#seqs.length - 1;
+    const mask = this.#ring.seqs.length - 1;
     if (this.#oneSeq !== 0) this.#oneSeq = count + 1;
-    else for (let k = 0; k < this.#count; k++) this.#seqs[(this.#head + k) & mask] = count + 1 + k;
+    else {for (let k = 0; k < this.#count; k++) {
+        this.#ring.seqs[(this.#ring.head + k) & mask] = count + 1 + k;
+      }}
     this.#sent = count + this.#count;
     this.#lost = 0;
   }
 
   /** Forget everything and start numbering from 1 again (a new session, or the end). */
   clear(): void {
-    this.#seqs = NO_SEQS;
-    this.#lens = NO_LENS;
-    this.#refs = NO_REFS;
-    this.#data = null;
+    this.#ring = NO_RING;
     this.#oneSeq = 0;
     this.#one = "";
-    this.#head =
-      this.#count =
+    this.#count =
       this.#sent =
       this.#acked =
       this.#bytes =
       this.#lost =
-      this.#base =
-      this.#from =
-      this.#to =
         0;
   }
 
   /** Kept frame `i` (a copy when it was copied in). */
   #frame(i: number): Uint8Array {
-    const ref = this.#refs[i]!;
+    const ref = this.#ring.refs[i]!;
     if (typeof ref !== "number") return ref;
-    const at = ref - this.#base;
-    return this.#data!.slice(at, at + this.#lens[i]!);
+    const at = ref - this.#ring.base;
+    return this.#ring.data!.slice(at, at + this.#ring.lens[i]!);
   }
 
   /** Copy a small frame after the others; returns its logical position. */
-  #copy(frame: Uint8Array): number {
+  #copy(ring: Ring, frame: Uint8Array): number {
     const length = frame.length;
-    let data = this.#data;
-    if (data === null || this.#to - this.#base + length > data.length) {
-      const live = this.#to - this.#from;
+    let data = ring.data;
+    if (data === null || ring.to - ring.base + length > data.length) {
+      const live = ring.to - ring.from;
       if (data !== null && live + length <= data.length >> 1) {
-        data.copyWithin(0, this.#from - this.#base, this.#to - this.#base);
+        data.copyWithin(0, ring.from - ring.base, ring.to - ring.base);
       } else {
         let size = data === null ? INLINE_INITIAL : data.length * 2;
         while (size < 2 * (live + length)) size *= 2;
         const grown = new Uint8Array(size);
-        if (data !== null) grown.set(data.subarray(this.#from - this.#base, this.#to - this.#base));
-        this.#data = data = grown;
+        if (data !== null) {
+          grown.set(
+            data.subarray(ring.from - ring.base, ring.to - ring.base),
+          );
+        }
+        ring.data = data = grown;
       }
-      this.#base = this.#from;
+      ring.base = ring.from;
     }
-    const at = this.#to;
-    data.set(frame, at - this.#base);
-    this.#to += length;
+    const at = ring.to;
+    data.set(frame, at - ring.base);
+    ring.to += length;
     return at;
   }
 
   #shift(): void {
-    const i = this.#head;
-    const length = this.#lens[i]!;
+    const i = this.#ring.head;
+    const length = this.#ring.lens[i]!;
     this.#bytes -= length;
-    if (typeof this.#refs[i] === "number") this.#from += length;
-    this.#refs[i] = 0; // drop the reference now
-    this.#head = (i + 1) & (this.#seqs.length - 1);
+    if (typeof this.#ring.refs[i] === "number") this.#ring.from += length;
+    this.#ring.refs[i] = 0; // drop the reference now
+    this.#ring.head = (i + 1) & (this.#ring.seqs.length - 1);
     if (--this.#count === 0) {
       // Everything acknowledged: start again at the front of the bytes
       // (and after a burst past 4096 frames, let the big ring go).
-      this.#head = 0;
-      this.#base = this.#from = this.#to;
-      if (this.#seqs.length > 4096) {
-        this.#seqs = NO_SEQS;
-        this.#lens = NO_LENS;
-        this.#refs = NO_REFS;
-      }
+      this.#ring.head = 0;
+      this.#ring.base = this.#ring.from = this.#ring.to;
+      if (this.#ring.seqs.length > 4096) this.#ring = NO_RING;
     }
   }
 
@@ -307,7 +313,8 @@ export class ReplayBuffer {
    * keeping the entries in order from index 0.
    */
   #grow(): void {
-    const old = this.#seqs.length;
+    if (this.#ring === NO_RING) this.#ring = new Ring();
+    const old = this.#ring.seqs.length;
     const size = Math.max(4, old * 2);
     const seqs = new Float64Array(size);
     const lens = new Int32Array(size);
@@ -315,20 +322,20 @@ export class ReplayBuffer {
     if (this.#oneSeq !== 0) {
       seqs[0] = this.#oneSeq;
       lens[0] = this.#one.length;
-      refs[0] = this.#copy(bytesOf(this.#one));
+      refs[0] = this.#copy(this.#ring, bytesOf(this.#one));
       this.#oneSeq = 0;
       this.#one = "";
     }
     for (let k = 0; k < old && k < this.#count; k++) {
-      const i = (this.#head + k) & (old - 1);
-      seqs[k] = this.#seqs[i]!;
-      lens[k] = this.#lens[i]!;
-      refs[k] = this.#refs[i]!;
+      const i = (this.#ring.head + k) & (old - 1);
+      seqs[k] = this.#ring.seqs[i]!;
+      lens[k] = this.#ring.lens[i]!;
+      refs[k] = this.#ring.refs[i]!;
     }
-    this.#seqs = seqs;
-    this.#lens = lens;
-    this.#refs = refs;
-    this.#head = 0;
+    this.#ring.seqs = seqs;
+    this.#ring.lens = lens;
+    this.#ring.refs = refs;
+    this.#ring.head = 0;
   }
 }
 
