@@ -44,8 +44,6 @@ export interface ServerSocketReservedEvents {
  */
 export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = EventMap>
   extends Emitter {
-  /** The connection's id (the same in every namespace); also the name of its own room. */
-  readonly id: string;
   /** The namespace this socket is in. */
   readonly namespace: Namespace;
   /** What the client sent when it connected to the namespace. */
@@ -69,7 +67,6 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
     super();
     this.namespace = namespace;
     this.#session = session;
-    this.id = session.sid;
     this.auth = auth;
   }
 
@@ -84,6 +81,11 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
 
   #pendingAcks(): PendingAcks {
     return this.#acks ??= new PendingAcks(this.namespace.server.limits.maxPendingAcks);
+  }
+
+  /** The connection's id (the same in every namespace); also the name of its own room. */
+  get id(): string {
+    return this.#session.sid;
   }
 
   /** True until the socket leaves the namespace or the connection closes. */
