@@ -26,7 +26,7 @@ import { clip } from "./namespace_connect.ts";
 import { randomId } from "./random_id.ts";
 import { offerUdp, withinRate } from "./session_udp.ts";
 import { closeOnWireError, LinkHandlers, routePacket } from "./session_route.ts";
-import type { UdpEndpoint, UdpServer } from "./udp_server.ts";
+import type { UdpEndpoint } from "./udp_server.ts";
 import { UDP_OFF, type UdpStatus } from "./udp_stats.ts";
 import type { ReplayBuffer } from "./replay.ts";
 import { ResumeLink } from "./resume_link.ts";
@@ -66,8 +66,7 @@ export class ServerSession implements DeadlineEntry {
   #lastReceived = 0;
   readonly #gate: SendGate;
   readonly #rate: RateLimiter;
-  /** The server's UDP socket, when it has one; the session's endpoint on it once issued. */
-  readonly #udpServer: UdpServer | undefined;
+  /** The session's endpoint on the server's UDP socket, once issued. */
   #udp: UdpEndpoint | undefined;
   /** What the sockets send goes through this facade: it numbers frames for resume. */
   readonly #link: ResumeLink;
@@ -83,12 +82,10 @@ export class ServerSession implements DeadlineEntry {
    *
    * @param ctx The server this session belongs to.
    * @param transport The accepted link.
-   * @param udp The server's UDP socket (the welcome then offers a UDP token).
    */
-  constructor(ctx: ServerContext, transport: Transport, udp?: UdpServer) {
+  constructor(ctx: ServerContext, transport: Transport) {
     this.#ctx = ctx;
     this.#transport = transport;
-    this.#udpServer = udp;
     this.#link = new ResumeLink(transport, false, ctx.replayBufferFrames, ctx.replayBufferBytes);
     this.#gate = new SendGate(this.#link, ctx.limits, this);
     this.#rate = new RateLimiter(ctx.limits);
@@ -370,7 +367,7 @@ export class ServerSession implements DeadlineEntry {
    */
   #issueUdp(): { udpToken: Uint8Array; udpPort: number } {
     this.#udp?.release();
-    const offer = offerUdp(this.#udpServer, (packet) => this.#onUdpPacket(packet));
+    const offer = offerUdp(this.#ctx.udp, (packet) => this.#onUdpPacket(packet));
     this.#udp = offer.endpoint;
     return offer.fields;
   }
