@@ -24,6 +24,8 @@ setDefaultRuntime(autoRuntime());
 export { GameSocketServer } from "./core/server.ts";
 export * from "./shared_exports.ts";
 export type { ServerContext } from "./core/server_context.ts";
+export type { DeadlineEntry, Deadlines } from "./core/deadlines.ts";
+export type { SessionSockets } from "./core/session_sockets.ts";
 export type { ServerSession, SessionState } from "./core/session.ts";
 export type { RoomEvents, Rooms } from "./core/rooms.ts";
 export type { UdpServerOptions } from "./core/udp_server.ts";

@@ -10,6 +10,13 @@ import type { ServerContext } from "./server_context.ts";
 import type { ServerSession } from "./session.ts";
 
 /**
+ * Namespaces whose middleware is running, by session (a second connect to one
+ * of them waits its turn: it is refused). Only while a middleware runs: no
+ * field on every session for it.
+ */
+const connectingOf = new WeakMap<ServerSession, string[]>();
+
+/**
  * Admit the session to namespace `name`, or tell the client why not.
  *
  * @param session The client's connection.
@@ -29,9 +36,7 @@ export function connectNamespace(
   if (!namespace) {
     return refuse(session, name, "unknown-namespace", `Namespace "${clip(name)}" does not exist`);
   }
-  // Namespaces whose middleware is running (a second connect to one of them
-  // waits its turn: it is refused); an array only while one runs.
-  const connecting = session.connecting ?? [];
+  const connecting = connectingOf.get(session) ?? [];
   if (session.sockets.has(namespace.id) || connecting.includes(name)) {
     return refuse(session, name, "already-connected", `Already connected to namespace "${name}"`);
   }
@@ -52,10 +57,10 @@ export function connectNamespace(
   }
   if (pending === undefined) return;
   connecting.push(name);
-  session.connecting = connecting;
+  connectingOf.set(session, connecting);
   const done = (): void => {
     connecting.splice(connecting.indexOf(name), 1);
-    if (connecting.length === 0) session.connecting = undefined;
+    if (connecting.length === 0) connectingOf.delete(session);
   };
   return pending.then(done, (error) => {
     done();

@@ -162,7 +162,6 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
       ...resolveResumeSettings(options, this.limits.maxBufferedBytes),
       resumable: new Map(),
       deadlines: new Deadlines(),
-      udp: this.#udp,
       sessionClosed: (session) => this.#sessionClosed(session),
       transportClosed: (transport) => this.#transportClosed(transport),
       reportError: (error, where) => this.#reportError(error, where),
@@ -283,7 +282,7 @@ export class GameSocketServer<E extends EventMap = EventMap> extends Emitter {
    * pair) and return the handlers it must call.
    */
   accept(transport: Transport): TransportHandlers {
-    const session = new ServerSession(this.#context, transport);
+    const session = new ServerSession(this.#context, transport, this.#udp);
     const handlers = session.handlers();
     const address = transport.remoteAddress;
     const refusal = this.#refusal(address);

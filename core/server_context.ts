@@ -7,7 +7,6 @@
 import type { SchemaRegistry } from "../protocol/schema_registry.ts";
 import type { Transport } from "../runtime/types.ts";
 import type { Deadlines } from "./deadlines.ts";
-import type { UdpServer } from "./udp_server.ts";
 import type { Limits } from "./limits.ts";
 import type { Namespace } from "./namespace.ts";
 import type { ServerSession } from "./session.ts";
@@ -32,8 +31,6 @@ export interface ServerContext {
   readonly replayBufferBytes: number;
   /** Sessions a client can resume, by resume token (a session keeps its entry up to date). */
   readonly resumable: Map<string, ServerSession>;
-  /** The server's UDP socket (the welcome offers a UDP token once it is bound). */
-  readonly udp: UdpServer;
   /** The one timer of the server's sessions (handshake timeouts, heartbeats, resume windows). */
   readonly deadlines: Deadlines;
   /** A session ended (its sockets are already gone). */

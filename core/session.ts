@@ -26,7 +26,7 @@ import { clip } from "./namespace_connect.ts";
 import { randomId } from "./random_id.ts";
 import { offerUdp, withinRate } from "./session_udp.ts";
 import { closeOnWireError, LinkHandlers, routePacket } from "./session_route.ts";
-import type { UdpEndpoint } from "./udp_server.ts";
+import type { UdpEndpoint, UdpServer } from "./udp_server.ts";
 import { UDP_OFF, type UdpStatus } from "./udp_stats.ts";
 import type { ReplayBuffer } from "./replay.ts";
 import { ResumeLink } from "./resume_link.ts";
@@ -50,23 +50,22 @@ export class ServerSession implements DeadlineEntry {
    * admitted it (a field, not an entry in a server-wide map: ~50 bytes each).
    */
   admittedFrom: string | undefined;
-  /** Internal: namespaces whose middleware is running (see `connectNamespace`). */
-  connecting: string[] | undefined;
   /** Round-trip time of the last ping, in milliseconds (0 until the first pong). */
   rtt = 0;
   #state: SessionState = "handshake";
   #transport: Transport;
   readonly #ctx: ServerContext;
   /** Internal: when the session's next timer is due (see `onDeadline`). */
-  deadlineAt = 0;
+  deadlineAt: number = 0;
   /** Internal: the session's place in the server's deadline heap. */
-  deadlineSlot = -1;
+  deadlineSlot: number = -1;
   /** Heartbeat: when the next ping goes, and when the last frame came. */
   #nextPing = 0;
   #lastReceived = 0;
   readonly #gate: SendGate;
   readonly #rate: RateLimiter;
-  /** The session's endpoint on the server's UDP socket, once issued. */
+  /** The server's UDP socket, when it has one; the session's endpoint on it once issued. */
+  readonly #udpServer: UdpServer | undefined;
   #udp: UdpEndpoint | undefined;
   /** What the sockets send goes through this facade: it numbers frames for resume. */
   readonly #link: ResumeLink;
@@ -82,9 +81,11 @@ export class ServerSession implements DeadlineEntry {
    *
    * @param ctx The server this session belongs to.
    * @param transport The accepted link.
+   * @param udp The server's UDP socket (the welcome then offers a UDP token).
    */
-  constructor(ctx: ServerContext, transport: Transport) {
+  constructor(ctx: ServerContext, transport: Transport, udp?: UdpServer) {
     this.#ctx = ctx;
+    this.#udpServer = udp;
     this.#transport = transport;
     this.#link = new ResumeLink(transport, false, ctx.replayBufferFrames, ctx.replayBufferBytes);
     this.#gate = new SendGate(this.#link, ctx.limits, this);
@@ -367,7 +368,7 @@ export class ServerSession implements DeadlineEntry {
    */
   #issueUdp(): { udpToken: Uint8Array; udpPort: number } {
     this.#udp?.release();
-    const offer = offerUdp(this.#ctx.udp, (packet) => this.#onUdpPacket(packet));
+    const offer = offerUdp(this.#udpServer, (packet) => this.#onUdpPacket(packet));
     this.#udp = offer.endpoint;
     return offer.fields;
   }
