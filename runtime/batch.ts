@@ -24,6 +24,7 @@ const POOL_MAX_SIZE = 64 * 1024;
 const POOL_MAX_COUNT = 64;
 const smallPool: Uint8Array[] = [];
 const resolved = Promise.resolve();
+const DEFAULT_MARKS = { high: 64 * 1024, low: 16 * 1024 };
 const pool: Uint8Array[] = [];
 
 /** What a {@linkcode FrameBatch} asks of its adapter. */
@@ -67,8 +68,8 @@ export class FrameBatch {
   #scheduled = false;
   #full = false;
   readonly #sink: FrameBatchSink;
-  readonly #high: number;
-  readonly #low: number;
+  /** Water marks: one shared object unless options gave others (a field each cost every connection). */
+  readonly #marks: { high: number; low: number };
   /**
    * Batches with frames of this turn, in the order of their first frame, all
    * flushed by one microtask: node's `queueMicrotask` allocates an async
@@ -103,8 +104,10 @@ export class FrameBatch {
    */
   constructor(sink: FrameBatchSink, options: FrameBatchOptions = {}) {
     this.#sink = sink;
-    this.#high = options.highWaterMark ?? 64 * 1024;
-    this.#low = options.lowWaterMark ?? 16 * 1024;
+    const { highWaterMark: high, lowWaterMark: low } = options;
+    this.#marks = high === undefined && low === undefined
+      ? DEFAULT_MARKS
+      : { high: high ?? DEFAULT_MARKS.high, low: low ?? DEFAULT_MARKS.low };
   }
 
   #flushTurn(): void {
@@ -134,7 +137,7 @@ export class FrameBatch {
     if (buf === null || buf.length < end) buf = this.#grow(end);
     buf.set(frame, writeVarint(buf, start, frame.length));
     this.#length = end;
-    if (!this.#full && this.bufferedAmount > this.#high) this.#full = true;
+    if (!this.#full && this.bufferedAmount > this.#marks.high) this.#full = true;
     if (!this.#scheduled) {
       this.#scheduled = true;
       // A promise reaction, not queueMicrotask: node's allocates an async resource per call.
@@ -172,7 +175,7 @@ export class FrameBatch {
 
   /** Call when the runtime's held bytes fell; calls `drain` if the queue was full and now is low. */
   checkDrain(): void {
-    if (this.#full && this.bufferedAmount <= this.#low) {
+    if (this.#full && this.bufferedAmount <= this.#marks.low) {
       this.#full = false;
       this.#sink.drain();
     }
