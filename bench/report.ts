@@ -160,7 +160,10 @@ export interface Check {
 }
 
 /** Ratios against the baselines, and the targets of the issue. */
-export function checks(results: ContenderResult[], baselines: Record<string, string>): Check[] {
+export function checks(
+  results: ContenderResult[],
+  baselines: Record<string, string[]>,
+): Check[] {
   const by = (id: string) => results.find((r) => r.id === id);
   const ratio = (a?: number, b?: number) => (a && b ? a / b : undefined);
   const out: Check[] = [];
@@ -170,7 +173,12 @@ export function checks(results: ContenderResult[], baselines: Record<string, str
     target: string,
     ok: (v: number) => boolean,
   ) => out.push({ what, value, target, ok: value === undefined ? undefined : ok(value) });
-  for (const [id, base] of Object.entries(baselines)) {
+  // Each raw baseline is a row of its own, each with the target: held to the better one.
+  for (
+    const [id, base] of Object.entries(baselines).flatMap(([g, bs]) =>
+      bs.map((b) => [g, b] as const)
+    )
+  ) {
     const g = by(id);
     const b = by(base);
     if (!g || !b) continue;

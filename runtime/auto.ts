@@ -9,7 +9,6 @@
  */
 
 import * as bun from "./bun.ts";
-import * as deno from "./deno.ts";
 import * as node from "./node.ts";
 import * as udpBun from "./udp_bun.ts";
 import * as udpNode from "./udp_node.ts";
@@ -178,12 +177,9 @@ export function autoRuntime(): Runtime {
 }
 
 function pick(): { listen: ListenFn; connect: ConnectFn } {
-  switch (runtimeName()) {
-    case "deno":
-      return deno;
-    case "bun":
-      return bun;
-    default:
-      return node;
-  }
+  // Deno takes node:net too: measured against Deno.listen's conn.read/conn.write loops
+  // (bench/, 500-member fan-out), twice the deliveries per second (a node:net write is
+  // not an async op with a promise each), a third of the memory per idle connection
+  // (8 KiB against 27 KiB RSS) and the same echo latency.
+  return runtimeName() === "bun" ? bun : node;
 }

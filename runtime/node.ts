@@ -1,5 +1,6 @@
 /**
- * TCP adapter for `node:net` (Node; it also works under Deno and Bun).
+ * TCP adapter for `node:net`: Node and Deno (where it beats `Deno.listen`, see
+ * `auto.ts`); Bun has its own.
  *
  * @module
  */
