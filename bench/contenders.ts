@@ -49,25 +49,34 @@ export function contenders(): Contender[] {
     ...(baseline.length > 0 ? { baseline } : {}),
   });
   // Resume off (`resumeWindow: 0`): shows what keeping frames for a resume costs.
-  const noResume = (runtime: Runtime, ...baseline: string[]): Contender => ({
-    id: `gs-tcp-${runtime}-noresume`,
-    label: `game-socket TCP, resume off (${runtime})`,
+  const noResume = (
+    runtime: Runtime,
+    transport: "tcp" | "ws",
+    ...baseline: string[]
+  ): Contender => ({
+    id: `gs-${transport}-${runtime}-noresume`,
+    label: `game-socket ${transport === "tcp" ? "TCP" : "WebSocket"}, resume off (${runtime})`,
     runtime,
-    server: ["bench/servers/gs.ts", "tcp", "noresume"],
+    server: ["bench/servers/gs.ts", transport, "noresume"],
     client: "gs",
-    scheme: "tcp",
+    scheme: transport,
     baseline,
   });
   const list: Contender[] = [
     gs("node", "tcp", "raw-net-node"),
     gs("bun", "tcp", "raw-bun"),
     gs("deno", "tcp", "raw-deno", "raw-net-deno"),
-    noResume("node", "raw-net-node"),
-    noResume("bun", "raw-bun"),
-    noResume("deno", "raw-deno", "raw-net-deno"),
+    noResume("node", "tcp", "raw-net-node"),
+    noResume("bun", "tcp", "raw-bun"),
+    noResume("deno", "tcp", "raw-deno", "raw-net-deno"),
   ];
   if (gameSocketHasWebSocket()) {
-    list.push(gs("node", "ws", "ws-node"), gs("bun", "ws", "bun-ws"), gs("deno", "ws"));
+    list.push(
+      gs("node", "ws", "ws-node"),
+      gs("bun", "ws", "bun-ws"),
+      noResume("bun", "ws", "bun-ws"),
+      gs("deno", "ws"),
+    );
   }
   list.push(
     {
