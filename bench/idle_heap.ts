@@ -4,7 +4,7 @@
  * It explains the "RSS per idle connection" column of the benchmark.
  *
  * Run (Node, compiled: the tsx loader adds a property array to every closure):
- * `npx tsc -p bench/tsconfig.bench.json && node --expose-gc bench/results/js/bench/idle_heap.js gs|ws [n]`.
+ * `npx tsc -p bench/tsconfig.bench.json && node --expose-gc bench/results/js/bench/idle_heap.js gs|gs-ws|ws [n]`.
  *
  * @module
  */
@@ -19,7 +19,8 @@ import { GameSocketServer } from "../server.ts";
 import { Child, commandFor, compileForNode } from "./proc.ts";
 import { BENCH_LIMITS } from "./wire.ts";
 
-const kind = process.argv[2] === "ws" ? "ws" : "gs";
+const mode = process.argv[2] === "ws" || process.argv[2] === "gs-ws" ? process.argv[2] : "gs";
+const kind = mode === "ws" ? "ws" : "gs";
 const n = Number(process.argv[3] ?? 2000);
 
 /** Self bytes and counts of every object type in a heap snapshot. */
@@ -57,7 +58,13 @@ function snapshot(): Map<string, { bytes: number; count: number }> {
 compileForNode();
 let url: string;
 let close: () => Promise<void> | void;
-if (kind === "gs") {
+if (mode === "gs-ws") {
+  const server = new GameSocketServer({ limits: BENCH_LIMITS });
+  server.of("/");
+  const { ws } = await server.listen({ ws: 0 });
+  url = `ws://127.0.0.1:${ws}`;
+  close = () => server.close(500);
+} else if (mode === "gs") {
   const server = new GameSocketServer({ limits: BENCH_LIMITS });
   server.of("/");
   const { tcp } = await server.listen({ tcp: 0 });
@@ -81,7 +88,7 @@ const rows = [...after.entries()].map(([type, a]) => {
   return { type, bytes: (a.bytes - b.bytes) / n, count: (a.count - b.count) / n };
 }).filter((r) => r.bytes > 8).sort((x, y) => y.bytes - x.bytes);
 const total = rows.reduce((sum, r) => sum + r.bytes, 0);
-console.log(`${kind}: ${Math.round(total)} heap bytes per idle connection (${n} connections)`);
+console.log(`${mode}: ${Math.round(total)} heap bytes per idle connection (${n} connections)`);
 console.log("| object type | bytes per connection | objects per connection |");
 console.log("|---|---:|---:|");
 for (const r of rows.slice(0, 30)) {
