@@ -27,8 +27,12 @@ import type {
   WsListenFn,
 } from "./types.ts";
 
-/** ws closes by itself on a bad frame; give its close frame a reason text too. */
-class GameWebSocket extends WebSocket {
+/**
+ * ws closes by itself on a bad frame; give its close frame a reason text too.
+ * The socket is also the transport's peer: a separate peer object cost every
+ * connection 40 heap bytes.
+ */
+class GameWebSocket extends WebSocket implements WsPeer {
   /** The limit the server enforces, for the close reason. */
   maxFrameSize = 0;
   /** The transport wrapping this socket (for the shared listeners). */
@@ -42,32 +46,11 @@ class GameWebSocket extends WebSocket {
     }
     super.close(code, reason as string);
   }
-}
 
-const decoder = new TextDecoder();
-
-/**
- * What the transport sees of a `ws` socket: a class, where an object literal
- * of five closures (its getter made it a dictionary) cost ~800 heap bytes of
- * every connection.
- */
-class NodeWsPeer implements WsPeer {
-  readonly #ws: WebSocket;
-  /** The server side's TCP socket: frames of one turn leave in one write. */
-  readonly #raw: net.Socket | undefined;
-
-  constructor(ws: WebSocket, raw: net.Socket | undefined) {
-    this.#ws = ws;
-    this.#raw = raw;
-  }
-
-  send(data: Uint8Array): void {
-    this.#ws.send(data);
-  }
-
+  /** Frames of one turn leave in one write of the TCP socket (`ws` keeps it as `_socket`). */
   cork(fn: () => void): void {
-    const raw = this.#raw;
-    if (raw === undefined) return fn();
+    const raw = (this as unknown as { _socket: net.Socket | null })._socket;
+    if (!raw) return fn();
     raw.cork();
     try {
       fn();
@@ -75,19 +58,9 @@ class NodeWsPeer implements WsPeer {
       raw.uncork();
     }
   }
-
-  get bufferedAmount(): number {
-    return this.#ws.bufferedAmount;
-  }
-
-  close(code: number, reason: string): void {
-    this.#ws.close(code, reason);
-  }
-
-  terminate(): void {
-    this.#ws.terminate();
-  }
 }
+
+const decoder = new TextDecoder();
 
 // One set of listeners for every socket, finding the transport on the socket
 // (three closures per connection before).
@@ -110,9 +83,8 @@ function wrap(
   maxFrameSize: number,
   address: string,
   port: number,
-  raw?: net.Socket,
 ): WsTransport {
-  const transport = new WsTransport(new NodeWsPeer(ws, raw), maxFrameSize, address, port);
+  const transport = new WsTransport(ws, maxFrameSize, address, port);
   ws.transport = transport;
   ws.on("message", onMessage);
   ws.on("error", onError);
@@ -144,7 +116,7 @@ function upgrader(
       socket.setNoDelay(true);
       const address = req.socket.remoteAddress ?? "";
       const port = req.socket.remotePort ?? 0;
-      const transport = wrap(ws as GameWebSocket, maxFrameSize, address, port, socket);
+      const transport = wrap(ws as GameWebSocket, maxFrameSize, address, port);
       transport.start(accept(transport));
     });
     return true;
@@ -238,7 +210,7 @@ export function connect(
     });
     ws.maxFrameSize = options.maxFrameSize;
     const url = new URL(options.url);
-    const transport = wrap(ws, options.maxFrameSize, url.hostname, Number(url.port), undefined);
+    const transport = wrap(ws, options.maxFrameSize, url.hostname, Number(url.port));
     // Handlers only once open: a failed connect rejects and tells the owner nothing else.
     const fail = (error: Error) => {
       ws.off("open", open);

@@ -20,7 +20,8 @@ import {
   WsCloseCode,
 } from "./ws_close.ts";
 import type { Transport, TransportHandlers, TransportKind } from "./types.ts";
-import type { PublishHub, PublishMember } from "./ws_publish.ts";
+import type { PublishMember } from "./ws_publish.ts";
+import type { WsPeer } from "./ws_peer.ts";
 import { copyToSlab } from "../protocol/slab.ts";
 
 /** How long `close()` waits for the peer's close frame before dropping the link. */
@@ -31,42 +32,11 @@ const HIGH_WATER = 64 * 1024;
 const LOW_WATER = 16 * 1024;
 /** How often a full queue is checked where the runtime has no drain event. */
 const DRAIN_POLL_MS = 10;
-/** A runtime's WebSocket, as {@linkcode WsTransport} uses it. */
-export interface WsPeer {
-  /**
-   * Send one binary message. The transport never reuses `data`.
-   *
-   * @returns False when the runtime dropped the message (its queue is full).
-   */
-  send(data: Uint8Array): boolean | void;
-  /** Run `fn` with the socket corked, so its sends leave in one write (optional). */
-  cork?(fn: () => void): void;
-  /** Bytes the runtime holds, not yet written to the network. */
-  readonly bufferedAmount: number;
-  /** Start the closing handshake. */
-  close(code: number, reason: string): void;
-  /** Drop the connection at once (where the runtime can). */
-  terminate?(): void;
-  /**
-   * The runtime's native publish/subscribe (Bun): the transports of one
-   * server then flush through its hub, which publishes shared frames once.
-   */
-  topics?: WsTopics;
-}
-
-/** Native topics of a runtime's WebSocket server (see `ws_publish.ts`). */
-export interface WsTopics {
-  /** The hub of the server this socket belongs to. */
-  readonly hub: PublishHub;
-  /** Subscribe this socket to a topic. */
-  subscribe(topic: string): void;
-  /** Unsubscribe this socket from a topic. */
-  unsubscribe(topic: string): void;
-  /** Send to every subscriber of a topic except this socket. */
-  publish(topic: string, data: Uint8Array): void;
-  /** A publish of `bytes` reached this socket (its buffered amount may have grown). */
-  published(bytes: number): void;
-}
+const resolved = Promise.resolve();
+const NO_FRAMES: Uint8Array[] = [];
+// State bits, one field for seven booleans (a field each cost every connection 8 bytes).
+const SCHEDULED = 1, FULL = 2, FAILED = 4, CLOSING = 8, CLOSED = 16, REFUSED = 32, GOODBYE = 64;
+export type { WsPeer, WsTopics } from "./ws_peer.ts";
 
 /**
  * A {@linkcode Transport} over one WebSocket. Frames sent in one turn are
@@ -78,7 +48,9 @@ export interface WsTopics {
  */
 export class WsTransport implements Transport, PublishMember {
   /** Always "ws". */
-  readonly kind: TransportKind = "ws";
+  get kind(): TransportKind {
+    return "ws";
+  }
   /** The peer's IP address, "" when unknown. */
   readonly remoteAddress: string;
   /** The peer's port, 0 when unknown. */
@@ -86,30 +58,53 @@ export class WsTransport implements Transport, PublishMember {
   readonly #peer: WsPeer;
   readonly #maxFrameSize: number;
   #handlers: TransportHandlers | undefined;
-  #queue: Uint8Array[] = [];
+  /** This turn's frames; a shared empty array until the first (idle links hold none). */
+  #queue: Uint8Array[] = NO_FRAMES;
   /** With a hub: the arrays `send()` was given, beside their copies in #queue. */
-  #keys: Uint8Array[] = [];
+  #keys: Uint8Array[] = NO_FRAMES;
   #queued = 0;
-  #scheduled = false;
+  /**
+   * SCHEDULED, FULL (above the high-water mark), FAILED, CLOSING, CLOSED,
+   * REFUSED (the transport refused a message itself: the goodbye packet does
+   * not override its close code), GOODBYE (the peer sent its goodbye packet,
+   * so its close frame adds nothing).
+   */
+  #state = 0;
   /** Runtime-held bytes, read once per turn: only the pending flush changes them. */
   #peerHeld = 0;
-  #full = false;
   #poll: ReturnType<typeof setTimeout> | undefined;
-  #failed = false;
-  #closing = false;
-  #closed = false;
   #closeCode: number = WsCloseCode.Normal;
   #closeReason = "";
-  /** Set once the transport refused a message itself; the goodbye packet does not override it. */
-  #refused = false;
   #error: Error | undefined;
-  /** The peer sent its goodbye packet (so its close frame adds nothing). */
-  #goodbyeSeen = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #flush = (): void => {
-    this.#scheduled = false;
-    this.#sendQueued();
-  };
+  /**
+   * Transports with frames this turn, all flushed by one promise reaction (as
+   * FrameBatch): a closure per connection for queueMicrotask cost its heap,
+   * and node's queueMicrotask allocates an async resource per call.
+   */
+  static #due: WsTransport[] = [];
+  static #spare: WsTransport[] = [];
+
+  static #flushDue(): void {
+    const due = WsTransport.#due;
+    WsTransport.#due = WsTransport.#spare;
+    WsTransport.#spare = due;
+    for (const transport of due) {
+      try {
+        transport.#state &= ~SCHEDULED;
+        transport.#sendQueued();
+      } catch (error) {
+        // One link's failure must not leave the others unflushed; it stays uncaught.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+    due.length = 0;
+  }
+
+  /** For the hub's topic lookup. */
+  readonly hubId: number = Math.floor(Math.random() * 0x7fffffff);
 
   /**
    * @param peer The runtime's socket.
@@ -117,9 +112,6 @@ export class WsTransport implements Transport, PublishMember {
    * @param remoteAddress The peer's IP address.
    * @param remotePort The peer's port.
    */
-  /** For the hub's topic lookup. */
-  readonly hubId: number = Math.floor(Math.random() * 0x7fffffff);
-
   constructor(peer: WsPeer, maxFrameSize: number, remoteAddress = "", remotePort = 0) {
     this.#peer = peer;
     this.#maxFrameSize = maxFrameSize;
@@ -138,8 +130,9 @@ export class WsTransport implements Transport, PublishMember {
 
   /** Bytes queued here plus what the runtime holds. */
   get bufferedAmount(): number {
-    if (this.#closed) return this.#queued;
-    return this.#queued + (this.#scheduled ? this.#peerHeld : this.#peer.bufferedAmount);
+    const state = this.#state;
+    if (state & CLOSED) return this.#queued;
+    return this.#queued + (state & SCHEDULED ? this.#peerHeld : this.#peer.bufferedAmount);
   }
 
   /**
@@ -148,29 +141,31 @@ export class WsTransport implements Transport, PublishMember {
    * @param frame The frame; the caller may reuse it once this returns.
    */
   send(frame: Uint8Array): void {
-    if (this.#closing || this.#closed) return;
+    if (this.#state & (CLOSING | CLOSED)) return;
     this.#noteGoodbye(frame);
     const hub = this.#peer.topics?.hub;
+    if (this.#queue === NO_FRAMES) this.#queue = [];
     if (hub) {
+      if (this.#keys === NO_FRAMES) this.#keys = [];
       this.#queue.push(hub.copy(frame));
       this.#keys.push(frame);
     } else this.#queue.push(copyToSlab(frame));
     this.#queued += frame.length;
-    if (!this.#scheduled) {
+    if (!(this.#state & SCHEDULED)) {
       this.#peerHeld = this.#peer.bufferedAmount;
-      this.#scheduled = true;
+      this.#state |= SCHEDULED;
       if (hub) hub.queued(this);
-      else queueMicrotask(this.#flush);
+      else if (WsTransport.#due.push(this) === 1) resolved.then(WsTransport.#flushDue);
     }
-    if (!this.#full && this.bufferedAmount > HIGH_WATER) this.#setFull();
+    if (!(this.#state & FULL) && this.bufferedAmount > HIGH_WATER) this.#setFull();
   }
 
   /** Send what is queued, then the close frame; the peer has two seconds to answer it. */
   close(): void {
-    if (this.#closing || this.#closed) return;
-    this.#closing = true;
+    if (this.#state & (CLOSING | CLOSED)) return;
+    this.#state |= CLOSING;
     this.#sendQueued();
-    if (this.#closed) return;
+    if (this.#state & CLOSED) return;
     try {
       this.#peer.close(this.#closeCode, this.#closeReason);
     } catch { /* already closing */ }
@@ -186,7 +181,7 @@ export class WsTransport implements Transport, PublishMember {
    * @param data Binary data (a view is fine), or a string for a text message.
    */
   message(data: ArrayBuffer | Uint8Array | string): void {
-    if (this.#failed || this.#closed || !this.#handlers) return;
+    if (this.#state & (FAILED | CLOSED) || !this.#handlers) return;
     if (typeof data === "string") {
       return this.refuse(
         WsCloseCode.UnsupportedData,
@@ -204,11 +199,11 @@ export class WsTransport implements Transport, PublishMember {
     if (frame.length > this.#maxFrameSize) {
       return this.refuse(WsCloseCode.MessageTooBig, tooLarge(frame.length, this.#maxFrameSize));
     }
-    this.#goodbyeSeen ||= goodbyeOf(frame) !== undefined;
+    if (!(this.#state & GOODBYE) && goodbyeOf(frame) !== undefined) this.#state |= GOODBYE;
     try {
       this.#handlers.frame(frame);
     } catch (error) {
-      this.#failed = true;
+      this.#state |= FAILED;
       this.#handlers.error(error instanceof Error ? error : new Error(String(error)));
     }
   }
@@ -222,9 +217,8 @@ export class WsTransport implements Transport, PublishMember {
    * @param error What went wrong; its message becomes the close reason.
    */
   refuse(code: number, error: Error): void {
-    if (this.#failed) return;
-    this.#failed = true;
-    this.#refused = true;
+    if (this.#state & FAILED) return;
+    this.#state |= FAILED | REFUSED;
     this.#closeCode = code;
     this.#closeReason = closeReason(
       code === WsCloseCode.MessageTooBig ? "frame-too-large" : "protocol-error",
@@ -244,8 +238,8 @@ export class WsTransport implements Transport, PublishMember {
 
   /** The runtime's queue fell (a drain event, or a write completed). */
   drained(): void {
-    if (this.#full && this.bufferedAmount <= LOW_WATER) {
-      this.#full = false;
+    if (this.#state & FULL && this.bufferedAmount <= LOW_WATER) {
+      this.#state &= ~FULL;
       clearTimeout(this.#poll);
       this.#handlers?.drain?.();
     }
@@ -260,20 +254,21 @@ export class WsTransport implements Transport, PublishMember {
    * @param reason The close reason.
    */
   closed(code: number, reason: string): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    const state = this.#state;
+    if (state & CLOSED) return;
+    this.#state |= CLOSED;
     clearTimeout(this.#timer);
     clearTimeout(this.#poll);
-    this.#queue = [];
-    this.#keys = [];
+    this.#queue = NO_FRAMES;
+    this.#keys = NO_FRAMES;
     this.#queued = 0;
     const normal = code === 1000 || code === 1001 || code === 1005 || code === 1006 || code === 0;
     const error = this.#error ??
-      (normal || this.#closing ? undefined : new Error(
+      (normal || state & CLOSING ? undefined : new Error(
         `The peer closed the WebSocket with ${code}${reason ? ` (${reason})` : ""}`,
       ));
     // A runtime that refused a message closed without our goodbye: make one from the close frame.
-    const goodbye = this.#closing || this.#goodbyeSeen || this.#failed
+    const goodbye = state & (CLOSING | GOODBYE | FAILED)
       ? undefined
       : goodbyeFromClose(code, reason);
     const handlers = this.#handlers;
@@ -299,7 +294,7 @@ export class WsTransport implements Transport, PublishMember {
 
   /** For the hub: it published this turn's frames; the queue's arrays serve the next turn. */
   dropQueued(): void {
-    this.#scheduled = false;
+    this.#state &= ~SCHEDULED;
     this.#queue.length = 0;
     this.#keys.length = 0;
     this.#queued = 0;
@@ -307,24 +302,24 @@ export class WsTransport implements Transport, PublishMember {
 
   /** For the hub: take this turn's frames (and the arrays they were copied from). */
   takeQueued(frames: Uint8Array[][], keys: Uint8Array[][]): boolean {
-    this.#scheduled = false;
-    if (this.#queue.length === 0 || this.#closed) return false;
+    this.#state &= ~SCHEDULED;
+    if (this.#queue.length === 0 || this.#state & CLOSED) return false;
     frames.push(this.#queue);
     keys.push(this.#keys);
-    this.#queue = [];
-    this.#keys = [];
+    this.#queue = NO_FRAMES;
+    this.#keys = NO_FRAMES;
     this.#queued = 0;
     return true;
   }
 
   /** For the hub: subscribe to a topic. */
   subscribe(topic: string): void {
-    if (!this.#closed) this.#peer.topics?.subscribe(topic);
+    if (!(this.#state & CLOSED)) this.#peer.topics?.subscribe(topic);
   }
 
   /** For the hub: unsubscribe from a topic. */
   unsubscribe(topic: string): void {
-    if (!this.#closed) this.#peer.topics?.unsubscribe(topic);
+    if (!(this.#state & CLOSED)) this.#peer.topics?.unsubscribe(topic);
   }
 
   /** For the hub: a frame of `bytes` was published to this socket. */
@@ -334,7 +329,7 @@ export class WsTransport implements Transport, PublishMember {
 
   /** For the hub: publish a frame to a topic's other subscribers, and send it here (false: closed). */
   publishFrom(topic: string, frame: Uint8Array): boolean {
-    if (this.#closed) return false;
+    if (this.#state & CLOSED) return false;
     try {
       this.#peer.topics?.publish(topic, frame);
     } catch (error) {
@@ -351,7 +346,7 @@ export class WsTransport implements Transport, PublishMember {
 
   /** Send frames one message each, in order (the hub calls this too). */
   sendFrames(frames: Uint8Array[]): void {
-    if (this.#closed) return;
+    if (this.#state & CLOSED) return;
     const peer = this.#peer;
     let dropped = false;
     const sendAll = (): void => {
@@ -371,22 +366,22 @@ export class WsTransport implements Transport, PublishMember {
       this.closed(WsCloseCode.PolicyViolation, "");
       return;
     }
-    if (this.#full) this.drained();
+    if (this.#state & FULL) this.drained();
   }
 
   #setFull(): void {
-    this.#full = true;
+    this.#state |= FULL;
     const check = (): void => {
       this.#poll = undefined;
       this.drained();
-      if (this.#full && !this.#closed) this.#poll = setTimeout(check, DRAIN_POLL_MS);
+      if ((this.#state & (FULL | CLOSED)) === FULL) this.#poll = setTimeout(check, DRAIN_POLL_MS);
     };
     this.#poll = setTimeout(check, DRAIN_POLL_MS);
   }
 
   /** The core said goodbye to the whole connection: use its reason for the close frame. */
   #noteGoodbye(frame: Uint8Array): void {
-    const goodbye = this.#refused ? undefined : goodbyeOf(frame);
+    const goodbye = this.#state & REFUSED ? undefined : goodbyeOf(frame);
     if (!goodbye) return;
     this.#closeCode = closeCodeOf(goodbye.reason);
     this.#closeReason = closeReason(goodbye.reason, goodbye.message);

@@ -1,0 +1,44 @@
+/**
+ * What a `WsTransport` needs of a runtime's WebSocket.
+ *
+ * @module
+ */
+
+import type { PublishHub } from "./ws_publish.ts";
+
+/** A runtime's WebSocket, as `WsTransport` uses it. */
+export interface WsPeer {
+  /**
+   * Send one binary message. The transport never reuses `data`.
+   *
+   * @returns False when the runtime dropped the message (its queue is full).
+   */
+  send(data: Uint8Array): boolean | void;
+  /** Run `fn` with the socket corked, so its sends leave in one write (optional). */
+  cork?(fn: () => void): void;
+  /** Bytes the runtime holds, not yet written to the network. */
+  readonly bufferedAmount: number;
+  /** Start the closing handshake. */
+  close(code: number, reason: string): void;
+  /** Drop the connection at once (where the runtime can). */
+  terminate?(): void;
+  /**
+   * The runtime's native publish/subscribe (Bun): the transports of one
+   * server then flush through its hub, which publishes shared frames once.
+   */
+  topics?: WsTopics;
+}
+
+/** Native topics of a runtime's WebSocket server (see `ws_publish.ts`). */
+export interface WsTopics {
+  /** The hub of the server this socket belongs to. */
+  readonly hub: PublishHub;
+  /** Subscribe this socket to a topic. */
+  subscribe(topic: string): void;
+  /** Unsubscribe this socket from a topic. */
+  unsubscribe(topic: string): void;
+  /** Send to every subscriber of a topic except this socket. */
+  publish(topic: string, data: Uint8Array): void;
+  /** A publish of `bytes` reached this socket (its buffered amount may have grown). */
+  published(bytes: number): void;
+}
