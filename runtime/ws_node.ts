@@ -33,14 +33,15 @@ import type {
  * connection 40 heap bytes.
  */
 class GameWebSocket extends WebSocket implements WsPeer {
-  /** The limit the server enforces, for the close reason. */
-  maxFrameSize = 0;
   /** The transport wrapping this socket (for the shared listeners). */
   transport: WsTransport | undefined;
 
   override close(code?: number, reason?: string | Uint8Array): void {
     if (reason === undefined && code === WsCloseCode.MessageTooBig) {
-      reason = closeReason("frame-too-large", tooLarge(0, this.maxFrameSize).message);
+      reason = closeReason(
+        "frame-too-large",
+        tooLarge(0, this.transport?.maxFrameSize ?? 0).message,
+      );
     } else if (reason === undefined && code !== undefined && code > WsCloseCode.Normal) {
       reason = closeReason("protocol-error", "Cannot decode the WebSocket frame");
     }
@@ -70,7 +71,7 @@ function onMessage(this: WebSocket, data: Uint8Array, isBinary: boolean): void {
 function onError(this: WebSocket, error: Error & { code?: string }): void {
   const ws = this as GameWebSocket;
   if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
-    ws.transport!.refuse(WsCloseCode.MessageTooBig, tooLarge(0, ws.maxFrameSize));
+    ws.transport!.refuse(WsCloseCode.MessageTooBig, tooLarge(0, ws.transport!.maxFrameSize));
   } else ws.transport!.failed(error);
 }
 function onClose(this: WebSocket, code: number, reason: Uint8Array): void {
@@ -112,7 +113,6 @@ function upgrader(
   const onUpgrade = (req: http.IncomingMessage, socket: net.Socket, head: Uint8Array) => {
     if (path !== undefined && new URL(req.url ?? "/", "http://x").pathname !== path) return false;
     wss.handleUpgrade(req, socket, head as Buffer, (ws) => {
-      (ws as GameWebSocket).maxFrameSize = maxFrameSize;
       socket.setNoDelay(true);
       const address = req.socket.remoteAddress ?? "";
       const port = req.socket.remotePort ?? 0;
@@ -208,7 +208,6 @@ export function connect(
       maxPayload: options.maxFrameSize,
       perMessageDeflate: false,
     });
-    ws.maxFrameSize = options.maxFrameSize;
     const url = new URL(options.url);
     const transport = wrap(ws, options.maxFrameSize, url.hostname, Number(url.port));
     // Handlers only once open: a failed connect rejects and tells the owner nothing else.

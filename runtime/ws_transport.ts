@@ -56,7 +56,8 @@ export class WsTransport implements Transport, PublishMember {
   /** The peer's port, 0 when unknown. */
   readonly remotePort: number;
   readonly #peer: WsPeer;
-  readonly #maxFrameSize: number;
+  /** Largest message accepted. */
+  readonly maxFrameSize: number;
   #handlers: TransportHandlers | undefined;
   /** This turn's frames; a shared empty array until the first (idle links hold none). */
   #queue: Uint8Array[] = NO_FRAMES;
@@ -114,7 +115,7 @@ export class WsTransport implements Transport, PublishMember {
    */
   constructor(peer: WsPeer, maxFrameSize: number, remoteAddress = "", remotePort = 0) {
     this.#peer = peer;
-    this.#maxFrameSize = maxFrameSize;
+    this.maxFrameSize = maxFrameSize;
     this.remoteAddress = remoteAddress.replace(/^::ffff:/, "");
     this.remotePort = remotePort;
   }
@@ -196,8 +197,8 @@ export class WsTransport implements Transport, PublishMember {
         ? data
         : new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
       : new Uint8Array(data);
-    if (frame.length > this.#maxFrameSize) {
-      return this.refuse(WsCloseCode.MessageTooBig, tooLarge(frame.length, this.#maxFrameSize));
+    if (frame.length > this.maxFrameSize) {
+      return this.refuse(WsCloseCode.MessageTooBig, tooLarge(frame.length, this.maxFrameSize));
     }
     if (!(this.#state & GOODBYE) && goodbyeOf(frame) !== undefined) this.#state |= GOODBYE;
     try {
