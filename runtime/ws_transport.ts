@@ -21,7 +21,7 @@ import {
 } from "./ws_close.ts";
 import type { Transport, TransportHandlers, TransportKind } from "./types.ts";
 import type { PublishMember } from "./ws_publish.ts";
-import type { WsPeer } from "./ws_peer.ts";
+import { sendAll, type WsPeer } from "./ws_peer.ts";
 import { copyToSlab } from "../protocol/slab.ts";
 
 /** How long `close()` waits for the peer's close frame before dropping the link. */
@@ -260,8 +260,7 @@ export class WsTransport implements Transport, PublishMember {
     this.#state |= CLOSED;
     clearTimeout(this.#timer);
     clearTimeout(this.#poll);
-    this.#queue = NO_FRAMES;
-    this.#keys = NO_FRAMES;
+    this.#queue = this.#keys = NO_FRAMES;
     this.#queued = 0;
     const normal = code === 1000 || code === 1001 || code === 1005 || code === 1006 || code === 0;
     const error = this.#error ??
@@ -307,8 +306,7 @@ export class WsTransport implements Transport, PublishMember {
     if (this.#queue.length === 0 || this.#state & CLOSED) return false;
     frames.push(this.#queue);
     keys.push(this.#keys);
-    this.#queue = NO_FRAMES;
-    this.#keys = NO_FRAMES;
+    this.#queue = this.#keys = NO_FRAMES;
     this.#queued = 0;
     return true;
   }
@@ -341,21 +339,20 @@ export class WsTransport implements Transport, PublishMember {
   }
 
   #sendQueued(): void {
-    const frames: Uint8Array[][] = [];
-    if (this.takeQueued(frames, [])) this.sendFrames(frames[0]!);
+    this.#state &= ~SCHEDULED;
+    const frames = this.#queue;
+    if (frames.length === 0 || this.#state & CLOSED) return;
+    this.#queue = this.#keys = NO_FRAMES;
+    this.#queued = 0;
+    this.sendFrames(frames);
   }
 
   /** Send frames one message each, in order (the hub calls this too). */
   sendFrames(frames: Uint8Array[]): void {
     if (this.#state & CLOSED) return;
-    const peer = this.#peer;
     let dropped = false;
-    const sendAll = (): void => {
-      for (const frame of frames) if (peer.send(frame) === false) dropped = true;
-    };
     try {
-      if (peer.cork && frames.length > 1) peer.cork(sendAll);
-      else sendAll();
+      dropped = !sendAll(this.#peer, frames);
     } catch (error) {
       this.#error ??= error instanceof Error ? error : new Error(String(error));
       dropped = true;
