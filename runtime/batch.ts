@@ -7,6 +7,7 @@
  */
 
 import { varintLength, writeVarint } from "../protocol/varint.ts";
+import { TurnQueue } from "./turn.ts";
 
 /**
  * Size of a turn's first buffer when its first frame fits: most turns carry a
@@ -23,7 +24,6 @@ const POOL_MAX_SIZE = 64 * 1024;
 /** Most large buffers the pool keeps (shared by all connections, so idle ones hold none). */
 const POOL_MAX_COUNT = 64;
 const smallPool: Uint8Array[] = [];
-const resolved = Promise.resolve();
 const DEFAULT_MARKS = { high: 64 * 1024, low: 16 * 1024 };
 const pool: Uint8Array[] = [];
 
@@ -70,33 +70,8 @@ export class FrameBatch {
   readonly #sink: FrameBatchSink;
   /** Water marks: one shared object unless options gave others (a field each cost every connection). */
   readonly #marks: { high: number; low: number };
-  /**
-   * Batches with frames of this turn, in the order of their first frame, all
-   * flushed by one microtask: node's `queueMicrotask` allocates an async
-   * resource and a bound function per call (~1 KB per connection made in a
-   * burst, and one per member of a room broadcast), and each batch held a
-   * function for it.
-   */
-  static #due: FrameBatch[] = [];
-  /** The other list, swapped in while one is flushed (no array per turn). */
-  static #spare: FrameBatch[] = [];
-
-  static #flushDue(): void {
-    const due = FrameBatch.#due;
-    FrameBatch.#due = FrameBatch.#spare;
-    FrameBatch.#spare = due;
-    for (const batch of due) {
-      try {
-        batch.#flushTurn();
-      } catch (error) {
-        // One adapter's failure must not leave the others unflushed; it stays uncaught.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
-    due.length = 0;
-  }
+  /** Batches with frames of this turn, flushed by one promise reaction (see `turn.ts`). */
+  static readonly #turn: TurnQueue<FrameBatch> = new TurnQueue((batch) => batch.#flushTurn());
 
   /**
    * @param sink The adapter's write, held-bytes and drain callbacks.
@@ -140,8 +115,7 @@ export class FrameBatch {
     if (!this.#full && this.bufferedAmount > this.#marks.high) this.#full = true;
     if (!this.#scheduled) {
       this.#scheduled = true;
-      // A promise reaction, not queueMicrotask: node's allocates an async resource per call.
-      if (FrameBatch.#due.push(this) === 1) void resolved.then(FrameBatch.#flushDue);
+      FrameBatch.#turn.add(this);
     }
   }
 

@@ -22,6 +22,7 @@ import {
 import type { Transport, TransportHandlers, TransportKind } from "./types.ts";
 import type { PublishMember } from "./ws_publish.ts";
 import { sendAll, type WsPeer } from "./ws_peer.ts";
+import { TurnQueue } from "./turn.ts";
 import { copyToSlab } from "../protocol/slab.ts";
 
 /** How long `close()` waits for the peer's close frame before dropping the link. */
@@ -32,7 +33,6 @@ const HIGH_WATER = 64 * 1024;
 const LOW_WATER = 16 * 1024;
 /** How often a full queue is checked where the runtime has no drain event. */
 const DRAIN_POLL_MS = 10;
-const resolved = Promise.resolve();
 const NO_FRAMES: Uint8Array[] = [];
 // State bits, one field for seven booleans (a field each cost every connection 8 bytes).
 const SCHEDULED = 1, FULL = 2, FAILED = 4, CLOSING = 8, CLOSED = 16, REFUSED = 32, GOODBYE = 64;
@@ -78,31 +78,11 @@ export class WsTransport implements Transport, PublishMember {
   #closeReason = "";
   #error: Error | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  /**
-   * Transports with frames this turn, all flushed by one promise reaction (as
-   * FrameBatch): a closure per connection for queueMicrotask cost its heap,
-   * and node's queueMicrotask allocates an async resource per call.
-   */
-  static #due: WsTransport[] = [];
-  static #spare: WsTransport[] = [];
-
-  static #flushDue(): void {
-    const due = WsTransport.#due;
-    WsTransport.#due = WsTransport.#spare;
-    WsTransport.#spare = due;
-    for (const transport of due) {
-      try {
-        transport.#state &= ~SCHEDULED;
-        transport.#sendQueued();
-      } catch (error) {
-        // One link's failure must not leave the others unflushed; it stays uncaught.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
-    due.length = 0;
-  }
+  /** Transports with frames this turn, flushed by one promise reaction (see `turn.ts`). */
+  static readonly #turn: TurnQueue<WsTransport> = new TurnQueue((transport) => {
+    transport.#state &= ~SCHEDULED;
+    transport.#sendQueued();
+  });
 
   /** For the hub's topic lookup. */
   readonly hubId: number = Math.floor(Math.random() * 0x7fffffff);
@@ -156,7 +136,7 @@ export class WsTransport implements Transport, PublishMember {
       this.#peerHeld = this.#peer.bufferedAmount;
       this.#state |= SCHEDULED;
       if (hub) hub.queued(this);
-      else if (WsTransport.#due.push(this) === 1) resolved.then(WsTransport.#flushDue);
+      else WsTransport.#turn.add(this);
     }
     if (!(this.#state & FULL) && this.bufferedAmount > HIGH_WATER) this.#setFull();
   }
