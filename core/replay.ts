@@ -200,7 +200,10 @@ export class ReplayBuffer {
     if (count <= this.#acked) return true;
     this.#acked = count;
     if (this.#oneSeq !== 0) {
-      if (this.#oneSeq <= count) this.#oneSeq = this.#count = this.#bytes = 0;
+      if (this.#oneSeq <= count) {
+        this.#oneSeq = this.#count = this.#bytes = 0;
+        this.#one = ""; // let the acknowledged frame go
+      }
       return true;
     }
     while (this.#count > 0 && this.#ring.seqs[this.#ring.head]! <= count) this.#shift();
