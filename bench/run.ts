@@ -118,14 +118,48 @@ async function withCpu<T extends { window: Window }>(
   return { ...result, serverCpuPct: cpuPct };
 }
 
-async function measure(c: Contender): Promise<ContenderResult> {
-  const out: ContenderResult = { id: c.id, label: c.label, runtime: c.runtime, errors: {} };
+/**
+ * Run `steps` against a fresh server process and load generator. The idle
+ * scenario gets its own: 5,000 connections opened and closed leave a process
+ * (Bun's most) with fatter latency tails for the scenarios after it, and a
+ * process that has been under load has freed memory that idle connections
+ * would reuse.
+ */
+async function withServer(
+  c: Contender,
+  out: ContenderResult,
+  steps: (server: Child, load: Child) => Promise<void>,
+): Promise<void> {
   const server = new Child(
     `${c.id} server`,
     commandFor(c.runtime, c.server[0], c.server.slice(1), profile.includes("server")),
     FD_LIMIT,
   );
   let load: Child | undefined;
+  try {
+    const { port } = await server.read<{ port: number }>(60_000);
+    load = new Child(
+      `${c.id} load`,
+      commandFor(
+        "node",
+        "bench/load/main.ts",
+        [c.client, `${c.scheme}://127.0.0.1:${port}`],
+        profile.includes("load"),
+      ),
+      FD_LIMIT,
+    );
+    await steps(server, load);
+  } catch (error) {
+    out.errors.start = String((error as Error).message ?? error).slice(0, 500);
+    console.error(`  ${c.id}: ${out.errors.start}`);
+  } finally {
+    const grace = profile ? 20_000 : 3000; // writing a profile takes a while
+    await Promise.all([load?.stop(grace), server.stop(grace)]);
+  }
+}
+
+async function measure(c: Contender): Promise<ContenderResult> {
+  const out: ContenderResult = { id: c.id, label: c.label, runtime: c.runtime, errors: {} };
   const step = async (name: string, fn: () => Promise<void>) => {
     if (!scenarios.has(name)) return;
     try {
@@ -135,34 +169,30 @@ async function measure(c: Contender): Promise<ContenderResult> {
       console.error(`  ${c.id} ${name}: ${out.errors[name]}`);
     }
   };
-  try {
-    const { port } = await server.read<{ port: number }>(60_000);
-    const url = `${c.scheme}://127.0.0.1:${port}`;
-    load = new Child(
-      `${c.id} load`,
-      commandFor("node", "bench/load/main.ts", [c.client, url], profile.includes("load")),
-      FD_LIMIT,
-    );
-    const l = load;
-    await step("idle", async () => {
-      // Warm the server's code paths first, so the baseline is not charged to the connections.
-      await ask(l, { cmd: "idle", n: 50, timeoutMs: 30_000 }, 30_000);
-      await ask(l, { cmd: "release" }, 10_000);
-      const s0 = await server.request<Stats>("stats", 10_000);
-      const r = await ask<{ n: number; connectMs: number }>(
-        l,
-        { cmd: "idle", n: P.idle, timeoutMs: 120_000 },
-        120_000,
-      );
-      const s1 = await server.request<Stats>("stats", 10_000);
-      await ask(l, { cmd: "release" }, 30_000);
-      out.idle = {
-        n: r.n,
-        connectMs: r.connectMs,
-        rssPerConnKiB: (s1.rss - s0.rss) / r.n / 1024,
-        heapPerConnKiB: (s1.heapUsed - s0.heapUsed) / r.n / 1024,
-      };
-    });
+  if (scenarios.has("idle")) {
+    await withServer(c, out, (server, l) =>
+      step("idle", async () => {
+        // Warm the server's code paths first, so the baseline is not charged to the connections.
+        await ask(l, { cmd: "idle", n: 50, timeoutMs: 30_000 }, 30_000);
+        await ask(l, { cmd: "release" }, 10_000);
+        const s0 = await server.request<Stats>("stats", 10_000);
+        const r = await ask<{ n: number; connectMs: number }>(
+          l,
+          { cmd: "idle", n: P.idle, timeoutMs: 120_000 },
+          120_000,
+        );
+        const s1 = await server.request<Stats>("stats", 10_000);
+        await ask(l, { cmd: "release" }, 30_000);
+        out.idle = {
+          n: r.n,
+          connectMs: r.connectMs,
+          rssPerConnKiB: (s1.rss - s0.rss) / r.n / 1024,
+          heapPerConnKiB: (s1.heapUsed - s0.heapUsed) / r.n / 1024,
+        };
+      }));
+  }
+  if (!["bytes", "echo", "throughput", "fanout"].some((s) => scenarios.has(s))) return out;
+  await withServer(c, out, async (server, l) => {
     await step("bytes", async () => {
       out.bytes = await ask(l, { cmd: "bytes" }, 30_000);
     });
@@ -201,13 +231,7 @@ async function measure(c: Contender): Promise<ContenderResult> {
         }, timeoutMs),
       );
     });
-  } catch (error) {
-    out.errors.start = String((error as Error).message ?? error).slice(0, 500);
-    console.error(`  ${c.id}: ${out.errors.start}`);
-  } finally {
-    const grace = profile ? 20_000 : 3000; // writing a profile takes a while
-    await Promise.all([load?.stop(grace), server.stop(grace)]);
-  }
+  });
   return out;
 }
 
