@@ -29,6 +29,8 @@ export interface Contender {
    * second there, and is held to the better of the two on each measure).
    */
   baseline?: string[];
+  /** A row for information only (resume off): `--quick` leaves it out unless `--only` names it. */
+  infoOnly?: true;
 }
 
 /** True once game-socket's server can listen for WebSocket (`listen({ ws })`). */
@@ -61,6 +63,7 @@ export function contenders(): Contender[] {
     client: "gs",
     scheme: transport,
     baseline,
+    infoOnly: true,
   });
   const list: Contender[] = [
     gs("node", "tcp", "raw-net-node"),
