@@ -78,7 +78,6 @@ function websocketHandler(
       // getBufferedAmount() is a native call, and the core asks on every send: ask only
       // when a send reported backpressure or publishes may have left 16 KiB behind.
       let unsure = false;
-      let published = 0;
       const transport = new WsTransport(
         {
           send: (data) => {
@@ -104,10 +103,7 @@ function websocketHandler(
               } catch { /* closed meanwhile: Bun dropped its topics already */ }
             },
             publish: (topic, data) => void ws.publish(topic, data),
-            published: (bytes) => {
-              published += bytes;
-              if (published >= 16 * 1024) unsure = true, published = 0;
-            },
+            published: () => void (unsure = true),
           },
         },
         maxFrameSize,

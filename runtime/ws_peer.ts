@@ -14,6 +14,13 @@ export interface WsPeer {
    * @returns False when the runtime dropped the message (its queue is full).
    */
   send(data: Uint8Array): boolean | void;
+  /**
+   * Send a turn's binary messages together, in one write (optional; `node:net`
+   * has it, see `ws_server_node.ts`). The transport never reuses `frames`.
+   *
+   * @returns False when the runtime dropped them.
+   */
+  sendMany?(frames: readonly Uint8Array[]): boolean;
   /** Run `fn` with the socket corked, so its sends leave in one write (optional). */
   cork?(fn: () => void): void;
   /** Bytes the runtime holds, not yet written to the network. */
@@ -39,7 +46,10 @@ export interface WsTopics {
   unsubscribe(topic: string): void;
   /** Send to every subscriber of a topic except this socket. */
   publish(topic: string, data: Uint8Array): void;
-  /** A publish of `bytes` reached this socket (its buffered amount may have grown). */
+  /**
+   * Publishes of `bytes` in all (16 KiB at least, gathered by the transport)
+   * reached this socket since the last call: its buffered amount may have grown.
+   */
   published(bytes: number): void;
 }
 
@@ -53,11 +63,13 @@ function sendCorked(): void {
 }
 
 /**
- * Send frames one message each, in order, corked where the peer can.
+ * Send frames one message each, in order: together where the peer can
+ * (`sendMany`), else corked where it can.
  *
  * @returns False when the runtime dropped one (its queue was full).
  */
 export function sendAll(peer: WsPeer, frames: readonly Uint8Array[]): boolean {
+  if (peer.sendMany) return peer.sendMany(frames);
   if (!peer.cork || frames.length < 2) {
     let sent = true;
     for (const frame of frames) if (peer.send(frame) === false) sent = false;

@@ -24,10 +24,12 @@ import { copyToSlab } from "../protocol/slab.ts";
 export interface PublishMember {
   /** A random number, the same for the member's life (for the topic lookup). */
   readonly hubId: number;
-  /** The copies queued this turn, in order (read by the hub, owned by the member). */
-  readonly queuedFrames: readonly Uint8Array[];
-  /** The arrays `send()` was given this turn, beside {@linkcode PublishMember.queuedFrames}. */
-  readonly queuedKeys: readonly Uint8Array[];
+  /** How many frames the member queued this turn. */
+  readonly queuedCount: number;
+  /** The copy of this turn's frame `i` (owned by the member; the hub only reads it). */
+  queuedFrame(i: number): Uint8Array;
+  /** The array `send()` was given for this turn's frame `i`. */
+  queuedKey(i: number): Uint8Array;
   /** The hub sent every queued frame: forget them (keeping the arrays for the next turn). */
   dropQueued(): void;
   /**
@@ -49,7 +51,7 @@ export interface PublishMember {
    * @returns False when this socket is closed: nothing was published.
    */
   publishFrom(topic: string, frame: Uint8Array): boolean;
-  /** A publish of `bytes` reached this member. */
+  /** Publishes of `bytes` in all reached this member. */
   published(bytes: number): void;
 }
 
@@ -75,15 +77,16 @@ interface Group {
 
 /** True when every member queued the same arrays, in the same order, with the same bytes. */
 function sameEverywhere(members: PublishMember[]): boolean {
-  const firstKeys = members[0]!.queuedKeys;
-  const firstFrames = members[0]!.queuedFrames;
+  const head = members[0]!;
+  const count = head.queuedCount;
   for (let m = 1; m < members.length; m++) {
-    const k = members[m]!.queuedKeys;
-    const f = members[m]!.queuedFrames;
-    if (k.length !== firstKeys.length) return false;
-    for (let i = 0; i < k.length; i++) {
-      if (k[i] !== firstKeys[i]) return false;
-      if (f[i] !== firstFrames[i] && !equal(f[i]!, firstFrames[i]!)) return false;
+    const member = members[m]!;
+    if (member.queuedCount !== count) return false;
+    for (let i = 0; i < count; i++) {
+      if (member.queuedKey(i) !== head.queuedKey(i)) return false;
+      const f = member.queuedFrame(i);
+      const first = head.queuedFrame(i);
+      if (f !== first && !equal(f, first)) return false;
     }
   }
   return true;
@@ -142,6 +145,7 @@ export class PublishHub {
   #dirty: PublishMember[] = [];
   #spare: PublishMember[] = [];
   readonly #members: PublishMember[] = [];
+  readonly #frames: Uint8Array[] = [];
   #scheduled = false;
   #turn = 0;
   readonly #topics = new Map<number, Topic>();
@@ -186,7 +190,7 @@ export class PublishHub {
     this.#turn++;
     const members = this.#members;
     try {
-      for (const m of dirty) if (m.queuedFrames.length > 0) members.push(m);
+      for (const m of dirty) if (m.queuedCount > 0) members.push(m);
       // A room broadcast: every member got the same frames. Kept apart from the
       // general case, so the hot function stays small (and cheap to optimise).
       if (members.length >= MIN_RECIPIENTS && sameEverywhere(members)) this.#publishAll(members);
@@ -269,13 +273,17 @@ export class PublishHub {
   /** Every member queued the same frames (a room broadcast): publish each once to all of them. */
   #publishAll(members: PublishMember[]): void {
     const topic = this.#topicFor(members);
-    const frames = members[0]!.queuedFrames;
+    // The first member's frames, read first: publishVia may close (and empty) it.
+    const head = members[0]!;
+    const frames = this.#frames;
+    for (let i = 0; i < head.queuedCount; i++) frames.push(head.queuedFrame(i));
     let bytes = 0;
     let via = 0;
     for (const frame of frames) {
       via = publishVia(members, via, topic, frame);
       bytes += frame.length;
     }
+    frames.length = 0;
     for (const m of members) {
       m.dropQueued();
       m.published(bytes);

@@ -20,7 +20,7 @@ import {
   WsCloseCode,
 } from "./ws_close.ts";
 import type { Transport, TransportHandlers, TransportKind } from "./types.ts";
-import type { PublishMember } from "./ws_publish.ts";
+import type { PublishHub, PublishMember } from "./ws_publish.ts";
 import { sendAll, type WsPeer } from "./ws_peer.ts";
 import { TurnQueue } from "./turn.ts";
 import { copyToSlab } from "../protocol/slab.ts";
@@ -34,6 +34,8 @@ const LOW_WATER = 16 * 1024;
 /** How often a full queue is checked where the runtime has no drain event. */
 const DRAIN_POLL_MS = 10;
 const NO_FRAMES: Uint8Array[] = [];
+/** Published bytes gathered before the peer is told (it asks the runtime's buffer from 16 KiB on). */
+const PUBLISHED_TELL = 16 * 1024;
 // State bits, one field for seven booleans (a field each cost every connection 8 bytes).
 const SCHEDULED = 1, FULL = 2, FAILED = 4, CLOSING = 8, CLOSED = 16, REFUSED = 32, GOODBYE = 64;
 export type { WsPeer, WsTopics } from "./ws_peer.ts";
@@ -63,6 +65,15 @@ export class WsTransport implements Transport, PublishMember {
   #queue: Uint8Array[] = NO_FRAMES;
   /** With a hub: the arrays `send()` was given, beside their copies in #queue. */
   #keys: Uint8Array[] = NO_FRAMES;
+  // With a hub, a turn's first frame (copy, array given) sits in two fields: a room broadcast
+  // queues one a member, and two arrays were four more cold objects per member and delivery
+  // (500 members, Bun, one process, with batched `published`: 0.154 -> 0.142 µs a delivery).
+  #first: Uint8Array | undefined;
+  #firstKey: Uint8Array | undefined;
+  /** Bun's native publish hub of this socket's server (read once: the peer is cold). */
+  readonly #hub: PublishHub | undefined;
+  /** Bytes published to this socket and not yet told to the peer (told from 16 KiB on). */
+  #published = 0;
   #queued = 0;
   /**
    * SCHEDULED, FULL (above the high-water mark), FAILED, CLOSING, CLOSED,
@@ -95,6 +106,7 @@ export class WsTransport implements Transport, PublishMember {
    */
   constructor(peer: WsPeer, maxFrameSize: number, remoteAddress = "", remotePort = 0) {
     this.#peer = peer;
+    this.#hub = peer.topics?.hub;
     this.maxFrameSize = maxFrameSize;
     this.remoteAddress = remoteAddress.replace(/^::ffff:/, "");
     this.remotePort = remotePort;
@@ -124,13 +136,18 @@ export class WsTransport implements Transport, PublishMember {
   send(frame: Uint8Array): void {
     if (this.#state & (CLOSING | CLOSED)) return;
     this.#noteGoodbye(frame);
-    const hub = this.#peer.topics?.hub;
-    if (this.#queue === NO_FRAMES) this.#queue = [];
-    if (hub) {
-      if (this.#keys === NO_FRAMES) this.#keys = [];
+    const hub = this.#hub;
+    if (hub === undefined) {
+      if (this.#queue === NO_FRAMES) this.#queue = [];
+      this.#queue.push(copyToSlab(frame));
+    } else if (this.#first === undefined) {
+      this.#first = hub.copy(frame);
+      this.#firstKey = frame;
+    } else {
+      if (this.#queue === NO_FRAMES) this.#queue = [], this.#keys = [];
       this.#queue.push(hub.copy(frame));
       this.#keys.push(frame);
-    } else this.#queue.push(copyToSlab(frame));
+    }
     this.#queued += frame.length;
     if (!(this.#state & SCHEDULED)) {
       this.#peerHeld = this.#peer.bufferedAmount;
@@ -241,6 +258,7 @@ export class WsTransport implements Transport, PublishMember {
     clearTimeout(this.#timer);
     clearTimeout(this.#poll);
     this.#queue = this.#keys = NO_FRAMES;
+    this.#first = this.#firstKey = undefined;
     this.#queued = 0;
     const normal = code === 1000 || code === 1001 || code === 1005 || code === 1006 || code === 0;
     const error = this.#error ??
@@ -262,30 +280,37 @@ export class WsTransport implements Transport, PublishMember {
     });
   }
 
-  /** For the hub: this turn's frames (copies). */
-  get queuedFrames(): readonly Uint8Array[] {
-    return this.#queue;
+  /** For the hub: how many frames this turn queued. */
+  get queuedCount(): number {
+    return this.#first === undefined ? 0 : 1 + this.#queue.length;
   }
 
-  /** For the hub: the arrays this turn's frames were copied from. */
-  get queuedKeys(): readonly Uint8Array[] {
-    return this.#keys;
+  /** For the hub: this turn's frame `i` (a copy). */
+  queuedFrame(i: number): Uint8Array {
+    return i === 0 ? this.#first! : this.#queue[i - 1]!;
+  }
+
+  /** For the hub: the array this turn's frame `i` was copied from. */
+  queuedKey(i: number): Uint8Array {
+    return i === 0 ? this.#firstKey! : this.#keys[i - 1]!;
   }
 
   /** For the hub: it published this turn's frames; the queue's arrays serve the next turn. */
   dropQueued(): void {
     this.#state &= ~SCHEDULED;
-    this.#queue.length = 0;
-    this.#keys.length = 0;
+    this.#first = this.#firstKey = undefined;
+    if (this.#queue.length !== 0) this.#queue.length = this.#keys.length = 0;
     this.#queued = 0;
   }
 
   /** For the hub: take this turn's frames (and the arrays they were copied from). */
   takeQueued(frames: Uint8Array[][], keys: Uint8Array[][]): boolean {
     this.#state &= ~SCHEDULED;
-    if (this.#queue.length === 0 || this.#state & CLOSED) return false;
-    frames.push(this.#queue);
-    keys.push(this.#keys);
+    const first = this.#first;
+    if (first === undefined || this.#state & CLOSED) return false;
+    frames.push([first, ...this.#queue]);
+    keys.push([this.#firstKey!, ...this.#keys]);
+    this.#first = this.#firstKey = undefined;
     this.#queue = this.#keys = NO_FRAMES;
     this.#queued = 0;
     return true;
@@ -301,9 +326,11 @@ export class WsTransport implements Transport, PublishMember {
     if (!(this.#state & CLOSED)) this.#peer.topics?.unsubscribe(topic);
   }
 
-  /** For the hub: a frame of `bytes` was published to this socket. */
+  /** For the hub: `bytes` were published to this socket (the peer hears of each 16 KiB). */
   published(bytes: number): void {
-    this.#peer.topics?.published(bytes);
+    if ((this.#published += bytes) < PUBLISHED_TELL) return;
+    this.#peer.topics?.published(this.#published);
+    this.#published = 0;
   }
 
   /** For the hub: publish a frame to a topic's other subscribers, and send it here (false: closed). */
@@ -320,7 +347,12 @@ export class WsTransport implements Transport, PublishMember {
 
   #sendQueued(): void {
     this.#state &= ~SCHEDULED;
-    const frames = this.#queue;
+    let frames = this.#queue;
+    const first = this.#first;
+    if (first !== undefined) {
+      frames = [first, ...frames];
+      this.#first = this.#firstKey = undefined;
+    }
     if (frames.length === 0 || this.#state & CLOSED) return;
     this.#queue = this.#keys = NO_FRAMES;
     this.#queued = 0;

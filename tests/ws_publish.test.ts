@@ -23,11 +23,14 @@ class FakeMember implements PublishMember {
     this.#queue.push(this.hub.copy(frame));
     this.#keys.push(frame);
   }
-  get queuedFrames(): readonly Uint8Array[] {
-    return this.#queue;
+  get queuedCount(): number {
+    return this.#queue.length;
   }
-  get queuedKeys(): readonly Uint8Array[] {
-    return this.#keys;
+  queuedFrame(i: number): Uint8Array {
+    return this.#queue[i]!;
+  }
+  queuedKey(i: number): Uint8Array {
+    return this.#keys[i]!;
   }
   dropQueued(): void {
     this.#queue.length = 0;
