@@ -18,7 +18,8 @@ export type ProtocolErrorCode =
   | "ERR_UNKNOWN_SCHEMA"
   | "ERR_STRING_TOO_LONG"
   | "ERR_BYTES_TOO_LONG"
-  | "ERR_UNSUPPORTED_VERSION";
+  | "ERR_UNSUPPORTED_VERSION"
+  | "ERR_BAD_WS_FRAME";
 
 /** Close codes sent to the peer (the WebSocket numbers, so ws transports can reuse them). */
 export const CloseCode = {
@@ -40,6 +41,7 @@ const closeCodeOf: Record<ProtocolErrorCode, number> = {
   ERR_UNKNOWN_PACKET: CloseCode.ProtocolError,
   ERR_UNKNOWN_SCHEMA: CloseCode.ProtocolError,
   ERR_UNSUPPORTED_VERSION: CloseCode.ProtocolError,
+  ERR_BAD_WS_FRAME: CloseCode.ProtocolError,
   ERR_BAD_UTF8: CloseCode.InvalidData,
   ERR_BAD_JSON: CloseCode.InvalidData,
   ERR_BAD_PAYLOAD: CloseCode.InvalidData,

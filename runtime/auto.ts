@@ -16,6 +16,7 @@ import * as wsBun from "./ws_bun.ts";
 import { connectWebSocket, type WebSocketConstructor } from "./ws_client.ts";
 import * as wsDeno from "./ws_deno.ts";
 import * as wsNode from "./ws_node.ts";
+import * as wsServerNode from "./ws_server_node.ts";
 import type {
   AcceptHandler,
   BindUdpFn,
@@ -104,17 +105,17 @@ export const bindUdp: BindUdpFn = (options, onDatagram): Promise<UdpSocket> =>
   (runtimeName() === "bun" ? udpBun : udpNode).bindUdp(options, onDatagram);
 
 /**
- * Listen for WebSocket connections: `Bun.serve` on Bun; `node:http` with the
- * `ws` package on Node and on Deno, because `ws` checks `maxFrameSize` on the
- * declared length before buffering and `Deno.upgradeWebSocket` cannot (see
- * `ws_deno.ts`).
+ * Listen for WebSocket connections: `Bun.serve` on Bun; `node:http` with
+ * game-socket's own RFC 6455 server on Node and on Deno (`ws_server_node.ts`),
+ * because it checks `maxFrameSize` on the declared length before buffering
+ * and `Deno.upgradeWebSocket` cannot (see `ws_deno.ts`).
  *
  * @param options Port (0 for any free one), hostname, path and frame size limit.
  * @param accept Called for each connection; returns its handlers.
  * @returns The bound listener.
  */
 export const listenWs: WsListenFn = (options, accept) =>
-  (runtimeName() === "bun" ? wsBun : wsNode).listen(options, accept);
+  (runtimeName() === "bun" ? wsBun : wsServerNode).listen(options, accept);
 
 /**
  * Which WebSocket client `connectWs` uses here: the global `WebSocket` on Bun
@@ -142,8 +143,8 @@ export const connectWs: WsConnectFn = (options, handlers) => {
   return connectWebSocket(global, options, handlers);
 };
 
-/** Serve WebSocket upgrades at a path of a `node:http` server (`ws`, on every runtime). */
-export const attachWs: WsAttachFn = wsNode.attach;
+/** Serve WebSocket upgrades at a path of a `node:http` server (`ws_server_node.ts`, on every runtime). */
+export const attachWs: WsAttachFn = wsServerNode.attach;
 
 /**
  * A fetch-style WebSocket endpoint: `Deno.upgradeWebSocket` on Deno,

@@ -27,6 +27,36 @@ const smallPool: Uint8Array[] = [];
 const DEFAULT_MARKS = { high: 64 * 1024, low: 16 * 1024 };
 const pool: Uint8Array[] = [];
 
+/**
+ * A buffer of at least `size` bytes from the pools {@linkcode FrameBatch}
+ * uses (the WebSocket writer on `node:net` shares them), or a new one.
+ *
+ * @param size Bytes needed.
+ * @returns A buffer to give back with {@linkcode recycleBuffer} once the runtime no longer reads it.
+ */
+export function pooledBuffer(size: number): Uint8Array {
+  if (size <= SMALL_SIZE) return smallPool.pop() ?? new Uint8Array(SMALL_SIZE);
+  const pooled = size <= LARGE_SIZE ? pool.pop() : undefined;
+  if (pooled !== undefined && pooled.length >= size) return pooled;
+  return new Uint8Array(Math.max(size, LARGE_SIZE));
+}
+
+/**
+ * Give back a buffer (or a view of it) from {@linkcode pooledBuffer} or a
+ * batch; buffers of other sizes are left to the GC.
+ *
+ * @param chunk The buffer, or a view of it.
+ */
+export function recycleBuffer(chunk: Uint8Array): void {
+  const buffer = chunk.buffer;
+  if (!(buffer instanceof ArrayBuffer)) return;
+  if (buffer.byteLength === SMALL_SIZE) {
+    if (smallPool.length < SMALL_POOL_MAX_COUNT) smallPool.push(new Uint8Array(buffer));
+  } else if (buffer.byteLength <= POOL_MAX_SIZE && pool.length < POOL_MAX_COUNT) {
+    pool.push(new Uint8Array(buffer));
+  }
+}
+
 /** What a {@linkcode FrameBatch} asks of its adapter. */
 export interface FrameBatchSink {
   /** Called in a microtask after the first frame of a turn: `take()` the bytes and write them. */
@@ -138,13 +168,7 @@ export class FrameBatch {
    * @param chunk A `take()` result or a view of the same buffer.
    */
   recycle(chunk: Uint8Array): void {
-    const buffer = chunk.buffer;
-    if (!(buffer instanceof ArrayBuffer)) return;
-    if (buffer.byteLength === SMALL_SIZE) {
-      if (smallPool.length < SMALL_POOL_MAX_COUNT) smallPool.push(new Uint8Array(buffer));
-    } else if (buffer.byteLength <= POOL_MAX_SIZE && pool.length < POOL_MAX_COUNT) {
-      pool.push(new Uint8Array(buffer));
-    }
+    recycleBuffer(chunk);
   }
 
   /** Call when the runtime's held bytes fell; calls `drain` if the queue was full and now is low. */

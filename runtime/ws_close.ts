@@ -19,6 +19,8 @@ export const WsCloseCode = {
   ProtocolError: 1002,
   /** The peer sent a kind of message this endpoint does not take (text). */
   UnsupportedData: 1003,
+  /** A text message or close reason was not valid UTF-8. */
+  InvalidData: 1007,
   /** The peer broke a rule (a limit, a reserved event). */
   PolicyViolation: 1008,
   /** A message was over the size limit. */

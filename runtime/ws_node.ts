@@ -1,31 +1,20 @@
 /**
- * WebSocket adapter on `node:http` and the `ws` package: the server side on
- * Node and Deno, `attach()` to an existing `node:http` server on every
- * runtime, and the client on Node 20 (no global `WebSocket`).
+ * WebSocket client on the `ws` package: Node 20 has no global `WebSocket`,
+ * and Deno's leaves Nagle's algorithm on (see `auto.ts`). The server side is
+ * game-socket's own (`ws_server_node.ts`).
  *
  * `ws` checks `maxPayload` on each frame's declared length, and on the sum of
  * a fragmented message's frames, before it buffers the body: an oversize
- * message costs the server nothing. Deno's own `Deno.upgradeWebSocket`
- * cannot do that (see `ws_deno.ts`), which is why `listen({ ws })` uses this
- * adapter on Deno too.
+ * message from the server costs the client nothing.
  *
  * @module
  */
 
-import * as http from "node:http";
 import type * as net from "node:net";
-import { WebSocket, WebSocketServer } from "ws";
+import { WebSocket } from "ws";
 import { closeReason, tooLarge, WsCloseCode } from "./ws_close.ts";
 import { type WsPeer, WsTransport } from "./ws_transport.ts";
-import type {
-  AcceptHandler,
-  Listener,
-  Transport,
-  TransportHandlers,
-  WsAttachFn,
-  WsConnectOptions,
-  WsListenFn,
-} from "./types.ts";
+import type { Transport, TransportHandlers, WsConnectOptions } from "./types.ts";
 
 /**
  * ws closes by itself on a bad frame; give its close frame a reason text too.
@@ -78,7 +67,7 @@ function onClose(this: WebSocket, code: number, reason: Uint8Array): void {
   (this as GameWebSocket).transport!.closed(code, decoder.decode(reason));
 }
 
-/** Wrap a `ws` socket (server or client side) in a transport. */
+/** Wrap a `ws` client socket in a transport. */
 function wrap(
   ws: GameWebSocket,
   maxFrameSize: number,
@@ -92,103 +81,6 @@ function wrap(
   ws.on("close", onClose);
   return transport;
 }
-
-/** The `upgrade` listener that turns matching requests into transports. */
-function upgrader(
-  maxFrameSize: number,
-  accept: AcceptHandler,
-  path: string | undefined,
-): {
-  onUpgrade: (req: http.IncomingMessage, socket: net.Socket, head: Uint8Array) => boolean;
-  wss: WebSocketServer;
-} {
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: maxFrameSize,
-    perMessageDeflate: false,
-    clientTracking: false,
-    WebSocket: GameWebSocket,
-  });
-  wss.on("error", () => {}); // handshake errors are answered by ws itself
-  const onUpgrade = (req: http.IncomingMessage, socket: net.Socket, head: Uint8Array) => {
-    if (path !== undefined && new URL(req.url ?? "/", "http://x").pathname !== path) return false;
-    wss.handleUpgrade(req, socket, head as Buffer, (ws) => {
-      socket.setNoDelay(true);
-      const address = req.socket.remoteAddress ?? "";
-      const port = req.socket.remotePort ?? 0;
-      const transport = wrap(ws as GameWebSocket, maxFrameSize, address, port);
-      transport.start(accept(transport));
-    });
-    return true;
-  };
-  return { onUpgrade, wss };
-}
-
-/**
- * Listen for WebSocket connections on a new `node:http` server (any path).
- * Plain HTTP requests get 426 Upgrade Required.
- *
- * @param options Port, hostname and frame size limit.
- * @param accept Called for each connection; returns its handlers.
- * @returns The bound listener.
- */
-export const listen: WsListenFn = (options, accept) =>
-  new Promise<Listener>((resolve, reject) => {
-    const server = http.createServer((_req, res) => {
-      res.writeHead(426, { "content-type": "text/plain", connection: "close" });
-      res.end("This port speaks game-socket over WebSocket\n");
-    });
-    const { onUpgrade, wss } = upgrader(options.maxFrameSize, accept, options.path);
-    server.on("upgrade", (req, socket: net.Socket, head) => {
-      if (!onUpgrade(req, socket, head)) socket.destroy();
-    });
-    server.once("error", reject);
-    server.listen({ port: options.port, host: options.hostname }, () => {
-      server.off("error", reject);
-      server.on("error", () => {});
-      resolve({
-        port: (server.address() as net.AddressInfo).port,
-        close: () => {
-          // Stop accepting; upgraded sockets stay open (the core closes them).
-          if (server.listening) server.close();
-          server.closeIdleConnections();
-          wss.close();
-          return Promise.resolve();
-        },
-      });
-    });
-  });
-
-/**
- * Serve WebSocket connections at `path` on an existing `node:http` server
- * (works on Node, Deno and Bun), so a game serves its page and its socket
- * from one port. Upgrades to other paths are left to other listeners (or
- * refused when there is none).
- *
- * @param server A `node:http` (or `node:https`) server.
- * @param options Path and frame size limit.
- * @param accept Called for each connection; returns its handlers.
- * @returns A listener whose `close()` stops taking upgrades (the HTTP server stays up).
- */
-export const attach: WsAttachFn = (server, options, accept) => {
-  const { onUpgrade, wss } = upgrader(options.maxFrameSize, accept, options.path ?? "/");
-  const httpServer = server as unknown as http.Server;
-  const listener = (req: http.IncomingMessage, socket: net.Socket, head: Uint8Array) => {
-    if (!onUpgrade(req, socket, head) && httpServer.listenerCount("upgrade") === 1) {
-      socket.destroy();
-    }
-  };
-  httpServer.on("upgrade", listener);
-  const address = httpServer.address();
-  return {
-    port: typeof address === "object" && address ? address.port : 0,
-    close: () => {
-      httpServer.off("upgrade", listener);
-      wss.close();
-      return Promise.resolve();
-    },
-  };
-};
 
 /**
  * Open a WebSocket connection with the `ws` package (Node 20 has no global

@@ -1,0 +1,251 @@
+// RFC 6455 framing of game-socket's own WebSocket server (runtime/ws_frame_parser.ts,
+// ws_frame_writer.ts, ws_handshake.ts) on golden frames: the RFC's examples fed at every split
+// point, every rule a client frame must follow, limits decided from the header alone.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { ProtocolError } from "../protocol/errors.ts";
+import { WsFrameParser, type WsFrameSink } from "../runtime/ws_frame_parser.ts";
+import { closePayload, encodeMessages, frameLength } from "../runtime/ws_frame_writer.ts";
+import { acceptKey, upgradeAnswer } from "../runtime/ws_handshake.ts";
+
+const hex = (s: string) =>
+  new Uint8Array(s.replace(/\s/g, "").match(/../g)!.map((b) => parseInt(b, 16)));
+
+/** A sink that records everything as plain values (copies: views die with the call). */
+class Events implements WsFrameSink {
+  got: unknown[] = [];
+  message(data: Uint8Array | string): void {
+    this.got.push(typeof data === "string" ? { text: data } : { binary: [...data] });
+  }
+  ping(payload: Uint8Array): void {
+    this.got.push({ ping: [...payload] });
+  }
+  closeFrame(code: number, reason: string): void {
+    this.got.push({ close: code, reason });
+  }
+  fail(code: number, error: ProtocolError): void {
+    this.got.push({ fail: code, error: error.code });
+  }
+}
+
+/** A masked client frame (FIN unless `fin` is false). */
+function clientFrame(
+  opcode: number,
+  payload: Uint8Array,
+  mask = [0x37, 0xfa, 0x21, 0x3d],
+  fin = true,
+): Uint8Array {
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const out = new Uint8Array(head + 4 + n);
+  out[0] = (fin ? 0x80 : 0) | opcode;
+  const view = new DataView(out.buffer);
+  if (n < 126) out[1] = 0x80 | n;
+  else if (n < 65536) (out[1] = 0x80 | 126, view.setUint16(2, n));
+  else (out[1] = 0x80 | 127, view.setBigUint64(2, BigInt(n)));
+  out.set(mask, head);
+  for (let i = 0; i < n; i++) out[head + 4 + i] = payload[i]! ^ mask[i & 3]!;
+  return out;
+}
+
+/** Parse `bytes` in the given pieces with one parser (pieces are copies: the parser unmasks in place). */
+function parse(pieces: Uint8Array[], max = 1 << 20): unknown[] {
+  const events = new Events();
+  const parser = new WsFrameParser();
+  for (const piece of pieces) parser.push(piece.slice(), max, events);
+  return events.got;
+}
+
+/** Every way to cut `bytes` in two, and one byte at a time, all give `expected`. */
+function atEverySplit(bytes: Uint8Array, expected: unknown[], max?: number): void {
+  for (let i = 0; i <= bytes.length; i++) {
+    assert.deepEqual(
+      parse([bytes.subarray(0, i), bytes.subarray(i)], max),
+      expected,
+      `split at ${i}`,
+    );
+  }
+  const ones = [...bytes].map((b) => new Uint8Array([b]));
+  assert.deepEqual(parse(ones, max), expected, "one byte at a time");
+}
+
+describe("WsFrameParser on golden frames", () => {
+  it("reads the RFC 6455 masked 'Hello' text frame and ping at every split point", () => {
+    // RFC 6455 section 5.7.
+    atEverySplit(hex("81 85 37 fa 21 3d 7f 9f 4d 51 58"), [{ text: "Hello" }]);
+    atEverySplit(hex("89 85 37 fa 21 3d 7f 9f 4d 51 58"), [{
+      ping: [...new TextEncoder().encode("Hello")],
+    }]);
+  });
+
+  it("reads 16-bit and 64-bit lengths, several frames in one chunk, and an empty message", () => {
+    const medium = new Uint8Array(300).map((_, i) => i);
+    const large = new Uint8Array(70_000).map((_, i) => i * 7);
+    const bytes = [
+      clientFrame(2, medium),
+      clientFrame(2, new Uint8Array(0)),
+      clientFrame(2, large),
+    ];
+    const all = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
+    let at = 0;
+    for (const b of bytes) (all.set(b, at), at += b.length);
+    const expected = [{ binary: [...medium] }, { binary: [] }, { binary: [...large] }];
+    assert.deepEqual(parse([all]), expected);
+    for (const cut of [1, 2, 3, 5, 7, 310, 311, 313, 316, 317, 320, 40_000]) {
+      assert.deepEqual(parse([all.subarray(0, cut), all.subarray(cut)]), expected, `cut at ${cut}`);
+    }
+  });
+
+  it("joins a fragmented message with a ping in the middle, at every split point", () => {
+    const parts = [
+      clientFrame(2, new Uint8Array([1, 2, 3]), [1, 2, 3, 4], false),
+      clientFrame(9, new Uint8Array([9])),
+      clientFrame(0, new Uint8Array([]), [5, 6, 7, 8], false),
+      clientFrame(0, new Uint8Array([4, 5]), [9, 9, 9, 9], true),
+    ];
+    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) (bytes.set(p, at), at += p.length);
+    atEverySplit(bytes, [{ ping: [9] }, { binary: [1, 2, 3, 4, 5] }]);
+  });
+
+  it("a whole frame in one chunk is a view of the chunk (unmasked in place, no copy)", () => {
+    const chunk = clientFrame(2, new Uint8Array([10, 20, 30]));
+    let seen: Uint8Array | undefined;
+    const sink = Object.assign(new Events(), {
+      message: (d: Uint8Array | string) => seen = d as Uint8Array,
+    });
+    const parser = new WsFrameParser();
+    parser.push(chunk, 1024, sink);
+    assert.equal(seen!.buffer, chunk.buffer);
+    assert.deepEqual([...seen!], [10, 20, 30]);
+    assert.equal(parser.idle, true, "nothing of the connection is kept");
+  });
+
+  it("refuses what a client must not send with 1002", () => {
+    const ERR = { fail: 1002, error: "ERR_BAD_WS_FRAME" };
+    const unmasked = hex("82 03 01 02 03");
+    const rsv = clientFrame(2, new Uint8Array([1]));
+    rsv[0] = rsv[0]! | 0x40;
+    const cases: [string, Uint8Array][] = [
+      ["an unmasked frame", unmasked],
+      ["an RSV bit", rsv],
+      ["opcode 3", clientFrame(3, new Uint8Array([1]))],
+      ["opcode 11", clientFrame(11, new Uint8Array([1]))],
+      ["a ping over 125 bytes", clientFrame(9, new Uint8Array(126))],
+      ["a ping without FIN", clientFrame(9, new Uint8Array(1), undefined, false)],
+      ["a continuation without a start", clientFrame(0, new Uint8Array([1]))],
+      ["a close code 1005", clientFrame(8, hex("03 ed"))],
+      ["a close code 999", clientFrame(8, hex("03 e7"))],
+      ["a close code 2000", clientFrame(8, hex("07 d0"))],
+      ["a one-byte close payload", clientFrame(8, hex("03"))],
+    ];
+    for (const [what, bytes] of cases) {
+      atEverySplit(bytes, [ERR]);
+      assert.deepEqual(
+        parse([bytes, clientFrame(2, new Uint8Array([1]))]),
+        [ERR],
+        `${what}: nothing after`,
+      );
+    }
+    const start = clientFrame(2, new Uint8Array([1]), undefined, false);
+    assert.deepEqual(
+      parse([start, clientFrame(2, new Uint8Array([2]))]),
+      [ERR],
+      "a new message inside a fragmented one",
+    );
+  });
+
+  it("refuses invalid UTF-8 in a text message or a close reason with 1007", () => {
+    const ERR = { fail: 1007, error: "ERR_BAD_UTF8" };
+    atEverySplit(clientFrame(1, hex("ff fe")), [ERR]);
+    atEverySplit(clientFrame(8, hex("03 e8 c3")), [ERR]);
+  });
+
+  it("decides 1009 from the header alone: the declared length, a 64-bit length, a fragmented sum", () => {
+    const TOO_BIG = { fail: 1009, error: "ERR_FRAME_TOO_LARGE" };
+    const header = clientFrame(2, new Uint8Array(2000)).subarray(0, 8); // header and mask, no body
+    atEverySplit(header, [TOO_BIG], 1024);
+    const huge = hex("82 ff 00 00 01 00 00 00 00 00 01 02 03 04"); // 2^40 bytes declared
+    atEverySplit(huge, [TOO_BIG], 1024);
+    const first = clientFrame(2, new Uint8Array(600), undefined, false);
+    const second = clientFrame(0, new Uint8Array(600)).subarray(0, 8);
+    assert.deepEqual(parse([first, second], 1024), [TOO_BIG]);
+    assert.deepEqual(parse([clientFrame(2, new Uint8Array(1024))], 1024), [{
+      binary: [...new Uint8Array(1024)],
+    }]);
+  });
+
+  it("reads a close frame, an empty close (1005), ignores pongs, and reads nothing after a close", () => {
+    assert.deepEqual(
+      parse([clientFrame(10, hex("01 02")), clientFrame(8, hex("0f a1 62 79 65"))]),
+      [
+        { close: 4001, reason: "bye" },
+      ],
+    );
+    assert.deepEqual(
+      parse([clientFrame(8, new Uint8Array(0)), clientFrame(2, new Uint8Array([1]))]),
+      [
+        { close: 1005, reason: "" },
+      ],
+    );
+  });
+});
+
+describe("server frames and the upgrade answer", () => {
+  it("encodeMessages writes unmasked binary frames with 2, 4 and 10-byte headers back to back", () => {
+    const out = encodeMessages([
+      new Uint8Array([1, 2]),
+      new Uint8Array(300),
+      new Uint8Array(70_000),
+    ]);
+    assert.equal(out.length, frameLength(2) + frameLength(300) + frameLength(70_000));
+    assert.deepEqual([...out.subarray(0, 4)], [0x82, 2, 1, 2]);
+    assert.deepEqual([...out.subarray(4, 8)], [0x82, 126, 0x01, 0x2c]);
+    assert.deepEqual([...out.subarray(308, 318)], [0x82, 127, 0, 0, 0, 0, 0, 1, 0x11, 0x70]);
+    assert.deepEqual([...closePayload(1000, "ok")], [0x03, 0xe8, 0x6f, 0x6b]);
+    assert.deepEqual([...closePayload(1005, "")], []);
+  });
+
+  it("answers the RFC 6455 example key, and refuses bad requests with 400, 405 and 426", () => {
+    assert.equal(acceptKey("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    const headers = {
+      upgrade: "websocket",
+      connection: "keep-alive, Upgrade",
+      "sec-websocket-version": "13",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+    };
+    const ok = upgradeAnswer({ method: "GET", headers });
+    assert.equal(ok.status, 101);
+    assert.match(ok.response, /\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\n\r\n$/);
+    assert.doesNotMatch(ok.response, /Sec-WebSocket-(Extensions|Protocol)/);
+    const withProtocols = upgradeAnswer({
+      method: "GET",
+      headers: {
+        ...headers,
+        "sec-websocket-protocol": "game, chat",
+        "sec-websocket-extensions": "permessage-deflate",
+      },
+    });
+    assert.match(
+      withProtocols.response,
+      /\r\nSec-WebSocket-Protocol: game\r\n/,
+      "the first offer, as ws does",
+    );
+    assert.doesNotMatch(withProtocols.response, /Extensions/, "no extension is agreed");
+    const status = (change: Record<string, string>, method = "GET") =>
+      upgradeAnswer({ method, headers: { ...headers, ...change } }).status;
+    assert.equal(status({}, "POST"), 405);
+    assert.equal(status({ upgrade: "h2c" }), 400);
+    assert.equal(status({ connection: "keep-alive" }), 400);
+    assert.equal(status({ "sec-websocket-key": "c2hvcnQ=" }), 400);
+    assert.equal(status({ "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ=" }), 400);
+    assert.equal(status({ "sec-websocket-protocol": "a, a" }), 400);
+    assert.equal(status({ "sec-websocket-version": "8" }), 426);
+    assert.match(
+      upgradeAnswer({ method: "GET", headers: { ...headers, "sec-websocket-version": "8" } })
+        .response,
+      /\r\nSec-WebSocket-Version: 13\r\n/,
+    );
+  });
+});
