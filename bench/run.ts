@@ -276,11 +276,22 @@ console.log(
   `game-socket benchmark: ${list.length} contenders, ${runs} run(s)${quick ? ", quick" : ""}; ` +
     `${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(2)}`,
 );
+/**
+ * Each game-socket row is measured right before its raw baselines, so a
+ * drift in the machine's load between them (minutes apart in table order)
+ * does not bend the ratios; the tables keep `list`'s order.
+ */
+const order: Contender[] = [];
+for (const c of list) {
+  for (const next of [c, ...list.filter((b) => c.baseline?.includes(b.id))]) {
+    if (!order.includes(next)) order.push(next);
+  }
+}
 const allRuns: ContenderResult[][] = [];
 const codecRuns: CodecResults[] = [];
 for (let run = 1; run <= runs; run++) {
   const results: ContenderResult[] = [];
-  for (const c of list) {
+  for (const c of order) {
     const t0 = Date.now();
     const r = await measure(c);
     results.push(r);
@@ -294,7 +305,7 @@ for (let run = 1; run <= runs; run++) {
         } s)`,
     );
   }
-  allRuns.push(results);
+  allRuns.push(list.map((c) => results.find((r) => r.id === c.id)!));
   if (scenarios.has("codec")) {
     const c: CodecResults = {};
     for (const rt of ["node", "bun", "deno"] as const) {
