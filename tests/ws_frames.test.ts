@@ -142,7 +142,7 @@ describe(`game-socket's WebSocket server, raw frames (${runtimeName()})`, () => 
     const payload = new Uint8Array(130).map((_, i) => i * 3); // a 16-bit length
     const whole = frame(2, payload);
     // Message k is cut after byte k; its tail and the next message's head share a write.
-    let tail = new Uint8Array(0);
+    let tail: Uint8Array = new Uint8Array(0);
     for (let cut = 1; cut < whole.length; cut++) {
       payload[0] = cut;
       const next = frame(2, payload);
