@@ -9,29 +9,23 @@ import { packetFrame } from "./frames.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import { SchemaRegistry } from "../protocol/schema_registry.ts";
 import { type Packet, PacketKind, type PeerLimits, type WelcomePacket } from "../protocol/types.ts";
-import type { Transport } from "../runtime/types.ts";
+import type { Transport, TransportHandlers } from "../runtime/types.ts";
 import { ClientNamespace } from "./client_namespace.ts";
+import { ClientSpaces } from "./client_spaces.ts";
 import type { ClientEvents, ClientOptions, ClientState } from "./client_options.ts";
 import { ClientResume, type WelcomeOutcome } from "./client_resume.ts";
-import { Connector } from "./client_connector.ts";
+import type { ResumeLink } from "./resume_link.ts";
+import { CLIENT_GOODBYE, Connector, refusal } from "./client_connector.ts";
 import { defaultRuntime } from "./default_runtime.ts";
 import { Emitter } from "./emitter.ts";
 import { type DisconnectReason, GameSocketError } from "./errors.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
-import type { EventMap } from "./types.ts";
+import { type EventMap, turnNow } from "./types.ts";
 import { startUdpClient, type UdpClient } from "./udp_client.ts";
 import { UDP_OFF, type UdpStatus } from "./udp_stats.ts";
 
 export type * from "./client_options.ts";
-
-/** The goodbye `close()` sends. */
-const GOODBYE: Packet = {
-  kind: PacketKind.Disconnect,
-  nsp: -1,
-  reason: "client-close",
-  message: "",
-};
 
 /**
  * A connection to a game-socket server.
@@ -58,8 +52,11 @@ export class GameSocketClient extends Emitter {
   #state: ClientState = "connecting";
   #transport: Transport | undefined;
   #heartbeat: Heartbeat | undefined;
-  readonly #byName = new Map<string, ClientNamespace>();
-  readonly #byId = new Map<number, ClientNamespace>();
+  /** When the last frame came (`now()` clock), for the heartbeat. */
+  #lastReceived = 0;
+  /** The resume link that counts received frames, once the first welcome made it. */
+  #counter: ResumeLink | undefined;
+  readonly #spaces = new ClientSpaces();
   readonly #options: ClientOptions;
   #udp: UdpClient | undefined;
   readonly #connector: Connector;
@@ -69,11 +66,7 @@ export class GameSocketClient extends Emitter {
     super();
     this.url = url;
     this.#options = options;
-    this.#connector = new Connector(options, {
-      frame: (frame) => this.#onFrame(frame),
-      error: (error) => this.#onWireError(error),
-      close: (error) => this.#onTransportClose(error),
-    });
+    this.#connector = new Connector(options, new GameSocketClient.#LinkEvents(this));
     this.#resume = new ClientResume(url, options, {
       connect: (url, token, received) => this.#reconnect(url, token, received),
       scheduled: (attempt, delay) => this.dispatch("reconnecting", attempt, delay),
@@ -84,6 +77,27 @@ export class GameSocketClient extends Emitter {
     });
     for (const schema of options.schemas ?? []) this.schemas.register(schema);
   }
+
+  /**
+   * Where the current link's events go (through the connector). Methods on an
+   * object, not closures: a closure and its context were two more cold objects
+   * on every frame of a client that is one of many in a process.
+   */
+  static readonly #LinkEvents = class implements TransportHandlers {
+    readonly #client: GameSocketClient;
+    constructor(client: GameSocketClient) {
+      this.#client = client;
+    }
+    frame(frame: Uint8Array): void {
+      this.#client.#onFrame(frame);
+    }
+    error(error: Error): void {
+      this.#client.#onWireError(error);
+    }
+    close(error?: Error): void {
+      this.#client.#onTransportClose(error);
+    }
+  };
 
   /**
    * Connect to a server and complete the handshake.
@@ -119,16 +133,9 @@ export class GameSocketClient extends Emitter {
     name: string,
     auth?: unknown,
   ): ClientNamespace<L, E> {
-    let nsp = this.#byName.get(name);
+    let nsp = this.#spaces.byName.get(name);
     if (!nsp) {
-      if (this.#byName.size >= this.limits.maxNamespacesPerSocket) {
-        throw new GameSocketError(
-          "ERR_LIMIT",
-          `Cannot open namespace "${name}": the server allows ${this.limits.maxNamespacesPerSocket} per connection`,
-        );
-      }
-      nsp = new ClientNamespace(this, name);
-      this.#byName.set(name, nsp);
+      nsp = this.#spaces.add(new ClientNamespace(this, name), this.limits.maxNamespacesPerSocket);
       if (this.#state === "open" || this.#state === "reconnecting") {
         this.sendPacket(nsp.connectPacket(auth));
       } else {nsp.fail(
@@ -141,7 +148,7 @@ export class GameSocketClient extends Emitter {
   /** Close the connection; the server sees `client-close`. Never reconnects. */
   close(): void {
     if (this.#state === "closed") return;
-    if (this.#state === "open") this.sendPacket(GOODBYE);
+    if (this.#state === "open") this.sendPacket(CLIENT_GOODBYE);
     this.#closed("client-close", "");
   }
 
@@ -192,8 +199,7 @@ export class GameSocketClient extends Emitter {
 
   /** Internal: a namespace left; forget it. */
   forget(nsp: ClientNamespace): void {
-    this.#byName.delete(nsp.name);
-    if (nsp.id >= 0) this.#byId.delete(nsp.id);
+    this.#spaces.forget(nsp);
   }
 
   /** Report handler errors through the `error` event. */
@@ -240,6 +246,7 @@ export class GameSocketClient extends Emitter {
     }
     this.sid = welcome.sid;
     this.limits = welcome.limits;
+    this.#counter = this.#resume.link;
     this.#state = "open";
     this.#heartbeat = new Heartbeat(
       welcome.pingInterval,
@@ -250,6 +257,7 @@ export class GameSocketClient extends Emitter {
         this.#udp?.heartbeat();
       },
       () => this.#linkLost("ping-timeout", "No frame from the server in time"),
+      () => this.#lastReceived,
     );
     this.#udp?.close(); // a new welcome (a resume) brings a new token
     this.#udp = startUdpClient(welcome, {
@@ -257,7 +265,7 @@ export class GameSocketClient extends Emitter {
       bindUdp: () => (this.#options.runtime ?? defaultRuntime()).bindUdp,
       address: this.#transport?.remoteAddress || this.url.hostname.replace(/^\[|\]$/g, ""),
       maxFrameSize: this.#options.maxFrameSize ?? DEFAULT_LIMITS.maxFrameSize,
-      deliver: (packet) => "nsp" in packet && this.#byId.get(packet.nsp)?.onPacket(packet),
+      deliver: (packet) => "nsp" in packet && this.#spaces.byId(packet.nsp)?.onPacket(packet),
       onState: (state) => this.dispatch("udp", state),
     });
     this.#connector.welcomed();
@@ -267,8 +275,8 @@ export class GameSocketClient extends Emitter {
   /** A fresh session after a failed resume: open the namespaces again, then say so. */
   #reconnected(outcome: WelcomeOutcome): void {
     if (typeof outcome === "object") {
-      this.#byId.clear();
-      for (const nsp of [...this.#byName.values()]) nsp.restore();
+      this.#spaces.clearIds();
+      for (const nsp of [...this.#spaces.byName.values()]) nsp.restore();
       this.dispatch("resume_failed", outcome);
     }
     this.dispatch("reconnect", this.#resume.attempt, outcome === "resumed");
@@ -289,10 +297,10 @@ export class GameSocketClient extends Emitter {
   }
 
   #onFrame(frame: Uint8Array): void {
-    this.#heartbeat?.received();
-    if (this.#state === "open") this.#resume.received(frame);
+    this.#lastReceived = turnNow();
+    if (this.#state === "open" && this.#counter!.count(frame)) this.#resume.tick();
     const nsp = compactMessageNsp(frame); // a typed message (the 60 Hz case): no packet object
-    if (nsp >= 0) return this.#byId.get(nsp)?.onCompactMessage(frame);
+    if (nsp >= 0) return this.#spaces.byId(nsp)?.onCompactMessage(frame);
     let packet: Packet;
     try {
       packet = decodePacket(frame);
@@ -304,37 +312,29 @@ export class GameSocketClient extends Emitter {
         if (this.#connector.waiting) this.#onWelcome(packet);
         return;
       case PacketKind.ConnectOk: {
-        const nsp = this.#byName.get(packet.name);
+        const nsp = this.#spaces.byName.get(packet.name);
         if (!nsp) return;
-        this.#byId.set(packet.nsp, nsp);
+        this.#spaces.connected(packet.nsp, nsp);
         return nsp.onConnectOk(packet.nsp);
       }
       case PacketKind.ConnectError: {
-        const error = new GameSocketError(
-          packet.code === "unknown-namespace" ? "ERR_UNKNOWN_NAMESPACE" : "ERR_CONNECT_REFUSED",
-          `${packet.message} (${packet.code})`,
-          { reason: packet.code },
-        );
+        const error = refusal(packet.code, packet.message);
         if (packet.name === "") return this.#connector.refuse(error);
-        const nsp = this.#byName.get(packet.name);
+        const nsp = this.#spaces.byName.get(packet.name);
         if (nsp) {
-          this.#byName.delete(packet.name);
+          this.#spaces.byName.delete(packet.name);
           nsp.fail(error);
         }
         return;
       }
       case PacketKind.Disconnect:
         if (packet.nsp === -1) {
-          this.#connector.refuse(
-            new GameSocketError("ERR_CONNECT_REFUSED", `${packet.message} (${packet.reason})`, {
-              reason: packet.reason,
-            }),
-          );
+          this.#connector.refuse(refusal(packet.reason, packet.message));
           this.#transport?.close();
           if (this.#state === "reconnecting") return; // this attempt was refused: try again
           return this.#closed(packet.reason as DisconnectReason, packet.message);
         }
-        return this.#byId.get(packet.nsp)?.onDisconnect(
+        return this.#spaces.byId(packet.nsp)?.onDisconnect(
           packet.reason as DisconnectReason,
           packet.message,
         );
@@ -349,7 +349,7 @@ export class GameSocketClient extends Emitter {
       case PacketKind.Room:
       case PacketKind.Message:
       case PacketKind.Raw:
-        return this.#byId.get(packet.nsp)?.onPacket(packet);
+        return this.#spaces.byId(packet.nsp)?.onPacket(packet);
       case PacketKind.Received:
         if (this.#resume.acknowledge(packet.count)) return;
         return this.#onWireError(
@@ -392,9 +392,8 @@ export class GameSocketClient extends Emitter {
     this.#heartbeat?.stop();
     this.#udp?.close();
     this.#transport?.close();
-    for (const nsp of [...this.#byName.values()]) nsp.onDisconnect(reason, message);
-    this.#byName.clear();
-    this.#byId.clear();
+    for (const nsp of [...this.#spaces.byName.values()]) nsp.onDisconnect(reason, message);
+    this.#spaces.clear();
     if (wasOpen) this.dispatch("disconnect", reason, message);
   }
 }

@@ -148,9 +148,13 @@ export class ClientResume {
     return true;
   }
 
-  /** Count a frame from the server; acknowledge on its own every `ACK_ALONE` (sends carry acks along). */
-  received(frame: Uint8Array): void {
-    if (this.#link?.count(frame)) this.tick();
+  /**
+   * The link that numbers and counts frames (made by the first welcome, then
+   * the same for the client's life). The client counts each frame on it, and
+   * calls `tick()` when `count()` says an acknowledgement is due on its own.
+   */
+  get link(): ResumeLink | undefined {
+    return this.#link;
   }
 
   /** Tell the server how many frames arrived (each heartbeat, and every `ACK_ALONE` frames). */

@@ -5,11 +5,10 @@
  * @module
  */
 
-import { now, turnNow } from "./types.ts";
+import { now } from "./types.ts";
 
 /** Ping sender and liveness watch for one connection (used on both sides). */
 export class Heartbeat {
-  #lastReceived = now();
   readonly #pingTimer: ReturnType<typeof setInterval>;
   #deadTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -20,13 +19,21 @@ export class Heartbeat {
    * @param timeout Extra milliseconds of silence before `onDead`.
    * @param ping Sends a ping carrying the given clock value.
    * @param onDead Called once when the peer has been silent too long.
+   * @param lastReceived When the last frame came (`now()` clock; the owner keeps it:
+   *   a write to this object on every frame was one more cold object per frame).
    */
-  constructor(interval: number, timeout: number, ping: (time: number) => void, onDead: () => void) {
+  constructor(
+    interval: number,
+    timeout: number,
+    ping: (time: number) => void,
+    onDead: () => void,
+    lastReceived: () => number,
+  ) {
     this.#pingTimer = setInterval(() => ping(now()), interval);
     // One timer, re-armed lazily: when it fires before the deadline it sleeps
     // until the new deadline, so frames never touch the timer.
     const check = () => {
-      const left = this.#lastReceived + interval + timeout - now();
+      const left = lastReceived() + interval + timeout - now();
       if (left <= 0) {
         this.stop();
         return onDead();
@@ -34,11 +41,6 @@ export class Heartbeat {
       this.#deadTimer = setTimeout(check, left + 1);
     };
     this.#deadTimer = setTimeout(check, interval + timeout);
-  }
-
-  /** A frame arrived: the peer is alive. */
-  received(): void {
-    this.#lastReceived = turnNow();
   }
 
   /** Round-trip time from a pong's echoed clock value. */
