@@ -9,6 +9,7 @@
 
 import { tooLarge, WsCloseCode } from "./ws_close.ts";
 import { WsTransport } from "./ws_transport.ts";
+import type { WsPeer, WsTopics } from "./ws_peer.ts";
 import { PublishHub } from "./ws_publish.ts";
 import type { AcceptHandler, Listener, WsFetchHandler, WsHandlerFn, WsListenFn } from "./types.ts";
 
@@ -66,6 +67,74 @@ function bunGlobal(): BunNamespace {
   return (globalThis as unknown as { Bun: BunNamespace }).Bun;
 }
 
+/**
+ * A Bun socket as a transport's peer, with its native topics. A class, not
+ * an object of closures per socket: a call site then has one target, not one
+ * per socket (the hub and the transports call these for every member of a
+ * broadcast), and a socket costs three fields, not nine closures.
+ */
+class BunPeer implements WsPeer, WsTopics {
+  readonly #ws: BunServerWebSocket;
+  /** The hub of the socket's server. */
+  readonly hub: PublishHub;
+  // getBufferedAmount() is a native call, and the core asks on every send: ask only
+  // when a send reported backpressure or publishes may have left 16 KiB behind.
+  #unsure = false;
+
+  constructor(ws: BunServerWebSocket, hub: PublishHub) {
+    this.#ws = ws;
+    this.hub = hub;
+  }
+
+  /** The socket's topics: the peer itself. */
+  get topics(): WsTopics {
+    return this;
+  }
+
+  send(data: Uint8Array): boolean {
+    const n = this.#ws.send(data); // 0: dropped; -1: queued (backpressure)
+    if (n < 0) this.#unsure = true;
+    return n !== 0;
+  }
+
+  cork(fn: () => void): void {
+    this.#ws.cork(fn);
+  }
+
+  get bufferedAmount(): number {
+    if (!this.#unsure) return 0;
+    const n = this.#ws.getBufferedAmount();
+    this.#unsure = n > 0;
+    return n;
+  }
+
+  close(code: number, reason: string): void {
+    this.#ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.#ws.terminate();
+  }
+
+  subscribe(topic: string): void {
+    this.#ws.subscribe(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    try {
+      this.#ws.unsubscribe(topic);
+    } catch { /* closed meanwhile: Bun dropped its topics already */ }
+  }
+
+  publish(topic: string, data: Uint8Array): void {
+    this.#ws.publish(topic, data);
+  }
+
+  published(): void {
+    this.#unsure = true;
+  }
+}
+
 /** One `websocket` handler object serves every socket of a `Bun.serve`. */
 function websocketHandler(
   maxFrameSize: number,
@@ -75,41 +144,8 @@ function websocketHandler(
   const hub = new PublishHub();
   return {
     open(ws) {
-      // getBufferedAmount() is a native call, and the core asks on every send: ask only
-      // when a send reported backpressure or publishes may have left 16 KiB behind.
-      let unsure = false;
-      const transport = new WsTransport(
-        {
-          send: (data) => {
-            const n = ws.send(data); // 0: dropped; -1: queued (backpressure)
-            if (n < 0) unsure = true;
-            return n !== 0;
-          },
-          cork: (fn) => ws.cork(fn),
-          get bufferedAmount() {
-            if (!unsure) return 0;
-            const n = ws.getBufferedAmount();
-            unsure = n > 0;
-            return n;
-          },
-          close: (code, reason) => ws.close(code, reason),
-          terminate: () => ws.terminate(),
-          topics: {
-            hub,
-            subscribe: (topic) => ws.subscribe(topic),
-            unsubscribe: (topic) => {
-              try {
-                ws.unsubscribe(topic);
-              } catch { /* closed meanwhile: Bun dropped its topics already */ }
-            },
-            publish: (topic, data) => void ws.publish(topic, data),
-            published: () => void (unsure = true),
-          },
-        },
-        maxFrameSize,
-        ws.data.address,
-        ws.data.port,
-      );
+      const peer = new BunPeer(ws, hub);
+      const transport = new WsTransport(peer, maxFrameSize, ws.data.address, ws.data.port);
       ws.data.transport = transport;
       transport.start(accept(transport));
     },

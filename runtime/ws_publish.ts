@@ -59,6 +59,8 @@ export interface PublishMember {
 interface Topic {
   name: string;
   members: Set<PublishMember>;
+  /** The members in the order last published to (a room's order does not change). */
+  list: PublishMember[];
   used: number;
 }
 
@@ -105,6 +107,13 @@ function sameBytes(g: Group, frames: Uint8Array[][]): boolean {
   return true;
 }
 
+/** Same members in the same order. */
+function sameList(a: PublishMember[], b: PublishMember[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Same length, same bytes. */
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -146,6 +155,8 @@ export class PublishHub {
   #spare: PublishMember[] = [];
   readonly #members: PublishMember[] = [];
   readonly #frames: Uint8Array[] = [];
+  /** The topic last published to, and its key in #topics. */
+  #lastTopic: [number, Topic] | undefined;
   #scheduled = false;
   #turn = 0;
   readonly #topics = new Map<number, Topic>();
@@ -292,6 +303,15 @@ export class PublishHub {
 
   /** The topic whose subscribers are exactly `members`, made (and subscribed) when new. */
   #topicFor(members: PublishMember[]): string {
+    // The same recipients in the same order as the last publish (a room's next broadcast):
+    // one pass over two arrays, where the hash and a set lookup per member cost more.
+    const last = this.#lastTopic;
+    if (
+      last !== undefined && this.#topics.get(last[0]) === last[1] && sameList(members, last[1].list)
+    ) {
+      last[1].used = this.#turn;
+      return last[1].name;
+    }
     let sig = members.length;
     for (const m of members) sig = (sig + m.hubId) % 0x7fffffff;
     const known = this.#topics.get(sig);
@@ -299,6 +319,8 @@ export class PublishHub {
       known && known.members.size === members.length && members.every((m) => known.members.has(m))
     ) {
       known.used = this.#turn;
+      known.list = members.slice();
+      this.#lastTopic = [sig, known];
       return known.name;
     }
     if (known) this.#drop(sig, known);
@@ -309,9 +331,15 @@ export class PublishHub {
       }
       if (oldest) this.#drop(...oldest);
     }
-    const topic: Topic = { name: `gs:${nextTopic++}`, members: new Set(members), used: this.#turn };
+    const topic: Topic = {
+      name: `gs:${nextTopic++}`,
+      members: new Set(members),
+      list: members.slice(),
+      used: this.#turn,
+    };
     for (const m of members) m.subscribe(topic.name);
     this.#topics.set(sig, topic);
+    this.#lastTopic = [sig, topic];
     return topic.name;
   }
 
