@@ -190,6 +190,29 @@ describe("ReplayBuffer", () => {
     assert.equal(buffer.frames, 0);
   });
 
+  it("replays small and large frames, volatile ones skipped, in order through evictions and wraps", () => {
+    // Small copies carry no position of their own: each is found after the one before it.
+    const buffer = new ReplayBuffer(40, 6_000);
+    const kept: { seq: number; bytes: Uint8Array }[] = []; // the model: what may be replayed
+    let seed = 7;
+    const next = () => (seed = (seed * 48271) % 0x7fffffff);
+    for (let i = 1; i <= 3_000; i++) {
+      const bytes = new Uint8Array(next() % 5 === 0 ? 129 + next() % 400 : 1 + next() % 128);
+      bytes.fill(i & 0xff);
+      const reliable = next() % 6 !== 0;
+      const seq = buffer.record(bytes, reliable);
+      if (reliable) kept.push({ seq, bytes });
+      if (i % 13 === 0) buffer.acknowledge(Math.max(buffer.acked, seq - (next() % 30)));
+      while (kept.length > buffer.frames) kept.shift(); // acknowledged or evicted
+      if (i % 97 === 0 && !buffer.overflowed) {
+        const replay = buffer.after(buffer.acked) as Uint8Array[];
+        assert.deepEqual(replay, kept.map((k) => k.bytes), `after frame ${i}`);
+        assert.equal(buffer.bytes, kept.reduce((n, k) => n + k.bytes.length, 0));
+      }
+    }
+    assert.ok(buffer.bytes <= buffer.maxBytes && buffer.frames <= buffer.maxFrames);
+  });
+
   it("compacts its arrays on long runs without losing order", () => {
     const buffer = new ReplayBuffer(100_000, 1 << 30);
     let acked = 0;
