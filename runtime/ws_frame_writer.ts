@@ -1,11 +1,10 @@
 /**
- * The server's side of RFC 6455 framing, write side: unmasked frames with a
- * 2, 4 or 10-byte header, a turn's binary messages in one buffer.
+ * The server's side of RFC 6455 framing, write side: final, unmasked frames
+ * with a 2, 4 or 10-byte header (`ws_server_node.ts` writes a turn's
+ * messages back to back into one buffer).
  *
  * @module
  */
-
-import { pooledBuffer } from "./batch.ts";
 
 /** Opcodes the server sends. */
 export const WsOpcode = { Binary: 2, Close: 8, Ping: 9, Pong: 10 } as const;
@@ -52,22 +51,6 @@ export function writeFrame(
   }
   out.set(payload, pos);
   return pos + n;
-}
-
-/**
- * Frame binary messages back to back in one buffer, so a turn's messages
- * leave in one socket write.
- *
- * @param messages The messages, in order.
- * @returns A view of a pooled buffer (give it back with `recycleBuffer` once written).
- */
-export function encodeMessages(messages: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const message of messages) size += frameLength(message.length);
-  const out = pooledBuffer(size);
-  let pos = 0;
-  for (const message of messages) pos = writeFrame(out, pos, WsOpcode.Binary, message);
-  return out.subarray(0, size);
 }
 
 /**

@@ -21,6 +21,12 @@ export interface WsPeer {
    * @returns False when the runtime dropped them.
    */
   sendMany?(frames: readonly Uint8Array[]): boolean;
+  /**
+   * Frame one binary message into this turn's buffer at once (a copy; the
+   * caller may reuse `frame`); the next `sendMany` writes the buffer. With it
+   * the transport keeps no queue of copies (optional; `node:net` has it).
+   */
+  append?(frame: Uint8Array): void;
   /** Run `fn` with the socket corked, so its sends leave in one write (optional). */
   cork?(fn: () => void): void;
   /** Bytes the runtime holds, not yet written to the network. */

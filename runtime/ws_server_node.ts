@@ -23,10 +23,16 @@
 
 import * as http from "node:http";
 import type * as net from "node:net";
-import { recycleBuffer } from "./batch.ts";
+import { pooledBuffer, recycleBuffer } from "./batch.ts";
 import type { ProtocolError } from "../protocol/errors.ts";
 import { WsFrameParser, type WsFrameSink } from "./ws_frame_parser.ts";
-import { closePayload, controlFrame, encodeMessages, WsOpcode } from "./ws_frame_writer.ts";
+import {
+  closePayload,
+  controlFrame,
+  frameLength,
+  writeFrame,
+  WsOpcode,
+} from "./ws_frame_writer.ts";
 import { upgradeAnswer } from "./ws_handshake.ts";
 import { WsTransport } from "./ws_transport.ts";
 import type { WsPeer } from "./ws_peer.ts";
@@ -65,6 +71,9 @@ class NodeWsPeer implements WsPeer, WsFrameSink {
   #held = 0;
   /** CLOSE_SENT, CLOSE_RECEIVED, READ_DONE (the client failed or closed: nothing more is read). */
   #state = 0;
+  /** This turn's messages, framed as they are sent (a pooled buffer, none while idle), and its length. */
+  #turn: Uint8Array | undefined;
+  #turnLength = 0;
 
   constructor(socket: net.Socket) {
     this.#socket = socket;
@@ -101,10 +110,33 @@ class NodeWsPeer implements WsPeer, WsFrameSink {
     return this.sendMany([data]);
   }
 
-  /** A turn's messages, framed into one buffer and written at once. */
+  /** Frame a message into this turn's buffer (one copy: the transport keeps none). */
+  append(frame: Uint8Array): void {
+    const start = this.#turnLength;
+    const end = start + frameLength(frame.length);
+    let buf = this.#turn;
+    if (buf === undefined || buf.length < end) {
+      buf = pooledBuffer(buf === undefined ? end : Math.max(end, buf.length * 2));
+      if (this.#turn !== undefined) {
+        buf.set(this.#turn.subarray(0, start));
+        recycleBuffer(this.#turn);
+      }
+      this.#turn = buf;
+    }
+    this.#turnLength = writeFrame(buf, start, WsOpcode.Binary, frame);
+  }
+
+  /** Write this turn's messages (and `frames`) at once: one socket write. */
   sendMany(frames: readonly Uint8Array[]): boolean {
+    for (const frame of frames) this.append(frame);
+    const buf = this.#turn;
+    if (buf === undefined) return true;
+    const out = buf.subarray(0, this.#turnLength);
+    this.#turn = undefined;
+    this.#turnLength = 0;
     // Nothing may follow our close frame; a closed socket drops silently (its close is on its way).
-    if (!(this.#state & CLOSE_SENT)) this.#write(encodeMessages(frames), true);
+    if (this.#state & CLOSE_SENT) recycleBuffer(buf);
+    else this.#write(out, true);
     return true;
   }
 
@@ -154,6 +186,8 @@ class NodeWsPeer implements WsPeer, WsFrameSink {
   /** The socket closed: without a close frame from the client (1006), or after it (ignored). */
   finish(): void {
     this.#parser = undefined;
+    if (this.#turn !== undefined) recycleBuffer(this.#turn);
+    this.#turn = undefined;
     this.transport.closed(1006, "");
   }
 

@@ -138,8 +138,8 @@ export class WsTransport implements Transport, PublishMember {
     this.#noteGoodbye(frame);
     const hub = this.#hub;
     if (hub === undefined) {
-      if (this.#queue === NO_FRAMES) this.#queue = [];
-      this.#queue.push(copyToSlab(frame));
+      if (this.#peer.append) this.#peer.append(frame);
+      else (this.#queue === NO_FRAMES ? this.#queue = [] : this.#queue).push(copyToSlab(frame));
     } else if (this.#first === undefined) {
       this.#first = hub.copy(frame);
       this.#firstKey = frame;
@@ -353,7 +353,7 @@ export class WsTransport implements Transport, PublishMember {
       frames = [first, ...frames];
       this.#first = this.#firstKey = undefined;
     }
-    if (frames.length === 0 || this.#state & CLOSED) return;
+    if ((frames.length === 0 && !this.#peer.append) || this.#state & CLOSED) return;
     this.#queue = this.#keys = NO_FRAMES;
     this.#queued = 0;
     this.sendFrames(frames);

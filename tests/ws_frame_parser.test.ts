@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ProtocolError } from "../protocol/errors.ts";
 import { WsFrameParser, type WsFrameSink } from "../runtime/ws_frame_parser.ts";
-import { closePayload, encodeMessages, frameLength } from "../runtime/ws_frame_writer.ts";
+import { closePayload, frameLength, writeFrame, WsOpcode } from "../runtime/ws_frame_writer.ts";
 import { acceptKey, upgradeAnswer } from "../runtime/ws_handshake.ts";
 
 const hex = (s: string) =>
@@ -193,13 +193,13 @@ describe("WsFrameParser on golden frames", () => {
 });
 
 describe("server frames and the upgrade answer", () => {
-  it("encodeMessages writes unmasked binary frames with 2, 4 and 10-byte headers back to back", () => {
-    const out = encodeMessages([
-      new Uint8Array([1, 2]),
-      new Uint8Array(300),
-      new Uint8Array(70_000),
-    ]);
-    assert.equal(out.length, frameLength(2) + frameLength(300) + frameLength(70_000));
+  it("writeFrame writes unmasked binary frames with 2, 4 and 10-byte headers back to back", () => {
+    const messages = [new Uint8Array([1, 2]), new Uint8Array(300), new Uint8Array(70_000)];
+    const out = new Uint8Array(messages.reduce((n, m) => n + frameLength(m.length), 0));
+    let pos = 0;
+    for (const m of messages) pos = writeFrame(out, pos, WsOpcode.Binary, m);
+    assert.equal(pos, out.length);
+    assert.equal(out.length, 4 + 304 + 70_010);
     assert.deepEqual([...out.subarray(0, 4)], [0x82, 2, 1, 2]);
     assert.deepEqual([...out.subarray(4, 8)], [0x82, 126, 0x01, 0x2c]);
     assert.deepEqual([...out.subarray(308, 318)], [0x82, 127, 0, 0, 0, 0, 0, 1, 0x11, 0x70]);
