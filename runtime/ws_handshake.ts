@@ -14,6 +14,10 @@ const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const KEY = /^[+/0-9A-Za-z]{22}==$/;
 /** An HTTP token (RFC 7230), what a subprotocol name is. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Header checks by regular expression: no trimmed, lower-cased or split copies per request.
+const WEBSOCKET = /^\s*websocket\s*$/i;
+const HAS_UPGRADE = /(?:^|,)\s*upgrade\s*(?:,|$)/i;
+const VERSION_13 = /^\s*13\s*$/;
 
 /** What `upgradeAnswer` needs of a request (a `node:http` `IncomingMessage` fits). */
 export interface UpgradeRequest {
@@ -67,14 +71,13 @@ export function upgradeAnswer(request: UpgradeRequest): UpgradeAnswer {
   if (request.method !== "GET") {
     return refusal(405, "Method Not Allowed", "A WebSocket upgrade must be a GET request");
   }
-  if (header(request, "upgrade")?.trim().toLowerCase() !== "websocket") {
+  if (!WEBSOCKET.test(header(request, "upgrade") ?? "")) {
     return refusal(400, "Bad Request", "Missing or invalid Upgrade header");
   }
-  const connection = header(request, "connection")?.toLowerCase().split(",") ?? [];
-  if (!connection.some((token) => token.trim() === "upgrade")) {
+  if (!HAS_UPGRADE.test(header(request, "connection") ?? "")) {
     return refusal(400, "Bad Request", "Missing or invalid Connection header");
   }
-  if (header(request, "sec-websocket-version")?.trim() !== "13") {
+  if (!VERSION_13.test(header(request, "sec-websocket-version") ?? "")) {
     return refusal(
       426,
       "Upgrade Required",
@@ -82,7 +85,7 @@ export function upgradeAnswer(request: UpgradeRequest): UpgradeAnswer {
       "Sec-WebSocket-Version: 13\r\n",
     );
   }
-  const key = header(request, "sec-websocket-key")?.trim();
+  const key = header(request, "sec-websocket-key");
   if (key === undefined || !KEY.test(key)) {
     return refusal(400, "Bad Request", "Missing or invalid Sec-WebSocket-Key header");
   }
