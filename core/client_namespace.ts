@@ -325,15 +325,16 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
   }
 
   #onMessage(code: number, body: Uint8Array, start = 0): void {
-    const schema = this.#client.schemas.get(code);
-    if (!schema || !this.#schemaHandlers.has(code)) return;
+    const entry = this.#schemaHandlers.entry(code);
+    if (entry === undefined) return;
     let value: unknown;
     try {
-      value = schema.decode(body, start);
+      value = entry.schema.decode(body, start);
     } catch (error) {
       return this.#client.reportError(error, `decoding schema ${code}`);
     }
-    for (const e of this.#schemaHandlers.run(code, value)) this.onHandlerError(e, `schema ${code}`);
+    const errors = this.#schemaHandlers.call(entry, value); // indexed: no iterator per message
+    for (let i = 0; i < errors.length; i++) this.onHandlerError(errors[i], `schema ${code}`);
   }
 
   #emit(

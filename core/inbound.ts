@@ -13,13 +13,21 @@ import type { AckFn } from "./types.ts";
 
 type Handler = (...args: never[]) => unknown;
 
+/** A schema and its handlers (the list is replaced, never changed, so a run keeps its own). */
+export interface SchemaEntry {
+  /** The schema, as registered. */
+  readonly schema: Schema<unknown>;
+  /** Its handlers, in the order added. */
+  list: readonly Handler[];
+}
+
 /**
  * Handlers of schema messages by schema code. They live apart from named
  * events, so no event name a peer sends can reach them.
  */
 export class SchemaHandlers {
   /** Made on the first handler: most sockets never get one, and an empty map costs ~200 bytes. */
-  #byCode: Map<number, Handler[]> | undefined;
+  #byCode: Map<number, SchemaEntry> | undefined;
   readonly #registry: SchemaRegistry;
 
   /**
@@ -33,17 +41,20 @@ export class SchemaHandlers {
 
   /** Add a handler for a schema (and register the schema). */
   add(schema: Schema<never>, handler: Handler): void {
-    this.#registry.register(schema);
+    const registered = this.#registry.register(schema as Schema<unknown>);
     const byCode = this.#byCode ??= new Map();
-    byCode.set(schema.code, [...byCode.get(schema.code) ?? [], handler]);
+    const entry = byCode.get(schema.code);
+    if (entry) entry.list = [...entry.list, handler];
+    else byCode.set(schema.code, { schema: registered, list: [handler] });
   }
 
   /** Remove one handler of a schema, or all of them. */
   remove(schema: Schema<never>, handler?: Handler): void {
     const byCode = this.#byCode;
     if (byCode === undefined) return;
-    const list = handler ? byCode.get(schema.code)?.filter((h) => h !== handler) : undefined;
-    if (list?.length) byCode.set(schema.code, list);
+    const entry = byCode.get(schema.code);
+    const list = handler ? entry?.list.filter((h) => h !== handler) : undefined;
+    if (entry && list?.length) entry.list = list;
     else byCode.delete(schema.code);
   }
 
@@ -65,8 +76,31 @@ export class SchemaHandlers {
    * @returns What the handlers threw (a shared empty array when none did: no array per message).
    */
   run(code: number, value: unknown): readonly unknown[] {
-    const list = this.#byCode?.get(code);
-    if (list === undefined) return NO_ERRORS;
+    const entry = this.#byCode?.get(code);
+    return entry === undefined ? NO_ERRORS : this.call(entry, value);
+  }
+
+  /**
+   * The schema of a code and its handlers, in one lookup (a receiver's every
+   * message: three lookups in two maps were more cold objects per message).
+   *
+   * @param code A schema code.
+   * @returns The entry, or undefined when the code has no handler.
+   */
+  entry(code: number): SchemaEntry | undefined {
+    return this.#byCode?.get(code);
+  }
+
+  /**
+   * Call every handler of an entry with the decoded value; one that throws
+   * does not stop the others.
+   *
+   * @param entry From {@linkcode SchemaHandlers.entry}.
+   * @param value The decoded message.
+   * @returns What the handlers threw (a shared empty array when none did).
+   */
+  call(entry: SchemaEntry, value: unknown): readonly unknown[] {
+    const list = entry.list;
     let errors: unknown[] | undefined;
     for (const handler of list) {
       try {

@@ -390,7 +390,8 @@ export class ServerSocket<L extends EventMap = EventMap, E extends EventMap = Ev
     }
     const handlers = this.#schemaHandlers;
     if (handlers) {
-      for (const e of handlers.run(code, value)) this.onHandlerError(e, `schema ${code}`);
+      const errors = handlers.run(code, value); // indexed: no iterator per message
+      for (let i = 0; i < errors.length; i++) this.onHandlerError(errors[i], `schema ${code}`);
     }
     this.namespace.onMessage(this, code, value);
   }
