@@ -7,8 +7,9 @@
  * that whole, and it buffers a fragmented message without any bound (1 GB
  * in 1 MB fragments was delivered). So this endpoint can only check
  * `maxFrameSize` once the message has arrived (it then closes with 1009, as
- * everywhere). `server.listen({ ws })` on Deno therefore uses `ws_node.ts`
- * (`node:http` + `ws`, limit checked before buffering) instead.
+ * everywhere). `server.listen({ ws })` on Deno therefore uses
+ * `ws_server_node.ts` (`node:http` and game-socket's own RFC 6455 server,
+ * limit checked before buffering) instead.
  *
  * @module
  */

@@ -3,8 +3,8 @@
  * frame per binary message, text and oversize messages refused with a close
  * code, per-turn send batching, close codes that say why.
  *
- * Each runtime's file (`ws_node.ts`, `ws_bun.ts`, `ws_deno.ts`,
- * `ws_client.ts`) wraps its socket in a {@linkcode WsPeer} and feeds the
+ * Each runtime's file (`ws_server_node.ts`, `ws_node.ts`, `ws_bun.ts`,
+ * `ws_deno.ts`, `ws_client.ts`) wraps its socket in a {@linkcode WsPeer} and feeds the
  * socket's events to a {@linkcode WsTransport}.
  *
  * @module
