@@ -1,16 +1,16 @@
 /**
  * The server's side of RFC 6455 framing, read side: bytes from a client in,
- * whole messages, pings and the close frame out. Every length is checked
- * against the limit from the frame header (and from the running sum of a
- * fragmented message) before any of the body is buffered, and every rule a
- * client must follow is checked: masked frames, no RSV bits (no extension is
- * ever agreed), known opcodes, short final control frames, fragments in order.
+ * whole messages, pings and the close frame out, at any split of the
+ * stream. Each header is checked (`ws_frame_rules.ts`: masking, RSV bits,
+ * opcodes, control frames, fragment order, and the size limit on the
+ * declared length and a fragmented message's running sum) before any of its
+ * body is buffered.
  *
  * @module
  */
 
-import { ProtocolError } from "../protocol/errors.ts";
-import { tooLarge, WsCloseCode } from "./ws_close.ts";
+import type { ProtocolError } from "../protocol/errors.ts";
+import { checkHeader, headerLength, Opcode, readClose, readText } from "./ws_frame_rules.ts";
 
 /** Where a {@linkcode WsFrameParser} puts what it read. */
 export interface WsFrameSink {
@@ -27,22 +27,11 @@ export interface WsFrameSink {
   fail(code: number, error: ProtocolError): void;
 }
 
-const OP_CONTINUATION = 0, OP_TEXT = 1, OP_BINARY = 2, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10;
 /** A header is at most 2 bytes, 8 of extended length and 4 of mask. */
 const MAX_HEADER = 14;
 /** First buffer of a message that spans chunks; it doubles as bytes arrive (not sized by a claim). */
 const FIRST_CAPACITY = 16 * 1024;
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-function bad(message: string): ProtocolError {
-  return new ProtocolError("ERR_BAD_WS_FRAME", `Cannot read the WebSocket frame: ${message}`);
-}
-
-/** True for a close code a peer may send (RFC 6455 section 7.4). */
-export function isValidCloseCode(code: number): boolean {
-  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
-    (code >= 3000 && code <= 4999);
-}
+const EMPTY = new Uint8Array(0);
 
 /**
  * XOR `length` bytes of `src` from `from` with the mask (starting at mask
@@ -127,7 +116,7 @@ export class WsFrameParser {
         const b0 = this.#frame;
         const op = b0 & 0x0f;
         const n = this.#remaining;
-        if (b0 & 0x80 && op !== OP_CONTINUATION && end - pos >= n) {
+        if (b0 & 0x80 && op !== Opcode.Continuation && end - pos >= n) {
           // A whole unfragmented message or control frame in this chunk: unmasked in place,
           // delivered as a view of the chunk (no copy).
           unmask(chunk, pos, chunk, pos, n, this.#mask, 0);
@@ -172,72 +161,24 @@ export class WsFrameParser {
       at = 0;
       this.#headLength = 0;
     }
-    const b1 = src[at + 1]!;
-    const length = this.#checkHeader(src, at, src[at]!, b1, maxFrameSize, sink);
-    if (length < 0) return -1;
-    const size = headerLength(b1);
+    const length = checkHeader(src, at, this.#messageOpcode, this.#filled, maxFrameSize);
+    if (typeof length !== "number") return this.#fail(sink, length);
+    const b0 = src[at]!;
+    if ((b0 & 0x0f) < Opcode.Close && (b0 & 0x0f) !== Opcode.Continuation) {
+      this.#messageOpcode = b0 & 0x0f;
+    }
+    const size = headerLength(src[at + 1]!);
     this.#mask.set(src.subarray(at + size - 4, at + size));
-    this.#frame = src[at]!;
+    this.#frame = b0;
     this.#remaining = length;
     this.#read = 0;
     return pos;
   }
 
-  /** Check a frame header against the rules and the limit; returns its payload length or -1. */
-  #checkHeader(
-    src: Uint8Array,
-    at: number,
-    b0: number,
-    b1: number,
-    maxFrameSize: number,
-    sink: WsFrameSink,
-  ): number {
-    const op = b0 & 0x0f;
-    if (b0 & 0x70) return this.#fail(sink, WsCloseCode.ProtocolError, bad("RSV bits are set"));
-    if (op > OP_BINARY && op < OP_CLOSE || op > OP_PONG) {
-      return this.#fail(sink, WsCloseCode.ProtocolError, bad(`unknown opcode ${op}`));
-    }
-    if (!(b1 & 0x80)) {
-      return this.#fail(sink, WsCloseCode.ProtocolError, bad("a client frame must be masked"));
-    }
-    let length = b1 & 0x7f;
-    if (op >= OP_CLOSE) {
-      if (!(b0 & 0x80) || length > 125) {
-        return this.#fail(
-          sink,
-          WsCloseCode.ProtocolError,
-          bad("a control frame must be final and at most 125 bytes"),
-        );
-      }
-      return length;
-    }
-    if (op === OP_CONTINUATION ? this.#messageOpcode === 0 : this.#messageOpcode !== 0) {
-      return this.#fail(sink, WsCloseCode.ProtocolError, bad("fragments out of order"));
-    }
-    if (length === 126) length = (src[at + 2]! << 8) | src[at + 3]!;
-    else if (length === 127) {
-      const high =
-        ((src[at + 2]! << 24) | (src[at + 3]! << 16) | (src[at + 4]! << 8) | src[at + 5]!) >>> 0;
-      const low =
-        ((src[at + 6]! << 24) | (src[at + 7]! << 16) | (src[at + 8]! << 8) | src[at + 9]!) >>> 0;
-      length = high * 0x1_0000_0000 + low;
-    }
-    // Decided on the header (and the message so far), before any of the body is buffered.
-    if (this.#filled + length > maxFrameSize) {
-      return this.#fail(
-        sink,
-        WsCloseCode.MessageTooBig,
-        tooLarge(this.#filled + length, maxFrameSize),
-      );
-    }
-    if (op !== OP_CONTINUATION) this.#messageOpcode = op;
-    return length;
-  }
-
   /** Read payload bytes of the current frame from `pos`; returns where the next frame starts. */
   #readPayload(chunk: Uint8Array, pos: number, sink: WsFrameSink): number {
     const n = Math.min(this.#remaining, chunk.length - pos);
-    const control = (this.#frame & 0x0f) >= OP_CLOSE;
+    const control = (this.#frame & 0x0f) >= Opcode.Close;
     let dst: Uint8Array;
     let to: number;
     if (control) {
@@ -273,13 +214,13 @@ export class WsFrameParser {
     const b0 = this.#frame;
     const op = b0 & 0x0f;
     this.#frame = -1;
-    if (op >= OP_CLOSE) {
-      const payload = (this.#control ?? new Uint8Array(0)).subarray(0, this.#read);
+    if (op >= Opcode.Close) {
+      const payload = (this.#control ?? EMPTY).subarray(0, this.#read);
       this.#control = undefined;
       return this.#whole(op, payload, sink);
     }
     if (!(b0 & 0x80)) return; // more fragments follow
-    const message = (this.#message ?? new Uint8Array(0)).subarray(0, this.#filled);
+    const message = (this.#message ?? EMPTY).subarray(0, this.#filled);
     const messageOp = this.#messageOpcode;
     this.#message = undefined;
     this.#filled = 0;
@@ -289,74 +230,29 @@ export class WsFrameParser {
 
   /** A whole message or control frame (unmasked). */
   #whole(op: number, payload: Uint8Array, sink: WsFrameSink): void {
-    switch (op) {
-      case OP_BINARY:
-        this.#messageOpcode = 0;
-        return sink.message(payload);
-      case OP_TEXT: {
-        this.#messageOpcode = 0;
-        const text = decodeUtf8(payload);
-        if (text === undefined) {
-          return void this.#fail(
-            sink,
-            WsCloseCode.InvalidData,
-            new ProtocolError("ERR_BAD_UTF8", "Cannot read a text message: it is not valid UTF-8"),
-          );
-        }
-        return sink.message(text);
-      }
-      case OP_PING:
-        return sink.ping(payload);
-      case OP_PONG:
-        return; // an answer to nothing we sent
-      case OP_CLOSE:
-        return this.#close(payload, sink);
+    if (op === Opcode.Binary) {
+      this.#messageOpcode = 0;
+      return sink.message(payload);
     }
-  }
-
-  #close(payload: Uint8Array, sink: WsFrameSink): void {
-    if (payload.length === 0) {
+    if (op === Opcode.Text) {
+      this.#messageOpcode = 0;
+      const text = readText(payload);
+      return typeof text === "string" ? sink.message(text) : void this.#fail(sink, text);
+    }
+    if (op === Opcode.Ping) return sink.ping(payload);
+    if (op === Opcode.Close) {
+      const close = readClose(payload);
+      if (close instanceof Error) return void this.#fail(sink, close);
       this.#done = true;
-      return sink.closeFrame(1005, "");
+      sink.closeFrame(close.code, close.reason);
     }
-    const code = payload.length >= 2 ? (payload[0]! << 8) | payload[1]! : 0;
-    if (!isValidCloseCode(code)) {
-      return void this.#fail(
-        sink,
-        WsCloseCode.ProtocolError,
-        bad(`close code ${code} is not allowed`),
-      );
-    }
-    const reason = decodeUtf8(payload.subarray(2));
-    if (reason === undefined) {
-      return void this.#fail(
-        sink,
-        WsCloseCode.InvalidData,
-        new ProtocolError("ERR_BAD_UTF8", "Cannot read the close reason: it is not valid UTF-8"),
-      );
-    }
-    this.#done = true;
-    sink.closeFrame(code, reason);
+    // A pong answers nothing we sent: ignored.
   }
 
-  #fail(sink: WsFrameSink, code: number, error: ProtocolError): -1 {
+  #fail(sink: WsFrameSink, error: ProtocolError): -1 {
     this.#done = true;
     this.#message = this.#control = undefined;
-    sink.fail(code, error);
+    sink.fail(error.closeCode, error);
     return -1;
-  }
-}
-
-/** Bytes of a header whose second byte is `b1`: 2, plus 2 or 8 of extended length, plus the mask. */
-function headerLength(b1: number): number {
-  const length = b1 & 0x7f;
-  return (length < 126 ? 2 : length === 126 ? 4 : 10) + (b1 & 0x80 ? 4 : 0);
-}
-
-function decodeUtf8(bytes: Uint8Array): string | undefined {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return undefined;
   }
 }

@@ -178,6 +178,11 @@ describe(`game-socket's WebSocket server, raw frames (${runtimeName()})`, () => 
     c.send(frame(9, new Uint8Array(0)), frame(10, bytes(9)));
     assert.deepEqual(await c.next(10), new Uint8Array(0), "an empty ping gets an empty pong");
     assert.equal(c.frames.length, 0, "a pong is not answered");
+    const flood = new Uint8Array(1000 * 7);
+    for (let i = 0; i < 1000; i++) flood.set(frame(9, bytes(i & 0xff)), i * 7);
+    c.send(flood); // one write: the pongs leave corked, in order
+    await c.until(() => c.frames.length === 1000, "1,000 pongs");
+    assert.ok(c.frames.every((f, i) => f.op === 0x8a && f.payload[0] === (i & 0xff)));
   });
 
   it("the close handshake: the client's code is echoed and the server ends the link; the server's close is answered", async () => {
