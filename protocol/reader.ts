@@ -21,6 +21,15 @@ const f64 = new Float64Array(scratch.buffer, 0, 1);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
+ * A plain `Uint8Array` view of `bytes[p, p + n)`, whatever subclass `bytes` is:
+ * transports may hand over a runtime's `Buffer` (whose `slice()` is a view, not
+ * a copy), and what a decoder gives users must copy with `slice()` as usual.
+ */
+function view(bytes: Uint8Array, p: number, n: number): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + p, n);
+}
+
+/**
  * Reads typed values, big-endian, from bytes that are known to be complete
  * (one frame, or one schema body). Running out of bytes is therefore an error
  * (`ProtocolError` `ERR_TRUNCATED`), never "wait for more": only the frame
@@ -220,7 +229,7 @@ export class ByteReader {
       );
     }
     const p = this.#take(n, "bytes");
-    return this.#bytes.subarray(p, p + n);
+    return view(this.#bytes, p, n);
   }
 
   /**
@@ -231,7 +240,7 @@ export class ByteReader {
    */
   raw(n: number): Uint8Array {
     const p = this.#take(n, "bytes");
-    return this.#bytes.subarray(p, p + n);
+    return view(this.#bytes, p, n);
   }
 
   /**
@@ -242,7 +251,7 @@ export class ByteReader {
   rest(): Uint8Array {
     const p = this.#pos;
     this.#pos = this.#end;
-    return this.#bytes.subarray(p, this.#end);
+    return view(this.#bytes, p, this.#end - p);
   }
 
   /**

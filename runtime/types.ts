@@ -10,7 +10,11 @@
 
 /** What the owner of a transport is told. Set once, before any frame arrives. */
 export interface TransportHandlers {
-  /** One whole frame. The bytes may be a view that is only valid during the call. */
+  /**
+   * One whole frame. The bytes may be a view that is only valid during the
+   * call, and may be a subclass such as Node's `Buffer`, whose `slice()` is a
+   * view too: copy with `new Uint8Array(frame)`.
+   */
   frame(frame: Uint8Array): void;
   /**
    * The transport could not decode what the peer sent (a `ProtocolError`, e.g. a

@@ -189,11 +189,9 @@ export class WsTransport implements Transport, PublishMember {
         ),
       );
     }
-    const frame = data instanceof Uint8Array
-      ? (data.constructor === Uint8Array
-        ? data
-        : new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
-      : new Uint8Array(data);
+    // A Buffer (ws on Node, Bun) goes on as it is: a plain view per message cost a
+    // client ~80 ns (Node 20), and the decoders hand out plain views themselves.
+    const frame = data instanceof Uint8Array ? data : new Uint8Array(data);
     if (frame.length > this.maxFrameSize) {
       return this.refuse(WsCloseCode.MessageTooBig, tooLarge(frame.length, this.maxFrameSize));
     }

@@ -43,7 +43,7 @@ class Recorder implements TransportHandlers {
   transport: Transport | undefined;
   constructor(readonly closeOnError = false) {}
   frame(frame: Uint8Array): void {
-    this.frames.push(frame.slice());
+    this.frames.push(new Uint8Array(frame)); // a copy, also of a Buffer
   }
   error(error: Error): void {
     this.errors.push(error);
