@@ -29,7 +29,7 @@ export interface WsFrameSink {
 
 /** A header is at most 2 bytes, 8 of extended length and 4 of mask. */
 const MAX_HEADER = 14;
-/** First buffer of a message that spans chunks; it doubles as bytes arrive (not sized by a claim). */
+/** First buffer of a message that spans chunks; doubled as bytes arrive, not sized by a claim. */
 const FIRST_CAPACITY = 16 * 1024;
 const EMPTY = new Uint8Array(0);
 
@@ -196,7 +196,7 @@ export class WsFrameParser {
     return pos + n;
   }
 
-  /** Room for `n` more bytes of the message, growing as they arrive (never to a claimed size at once). */
+  /** Room for `n` more bytes of the message, grown as they arrive (not to a claimed size). */
   #reserve(n: number): Uint8Array {
     const need = this.#filled + n;
     const message = this.#message;

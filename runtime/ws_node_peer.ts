@@ -52,9 +52,12 @@ class NodeWsPeer implements WsPeer, WsFrameSink {
   #parser: WsFrameParser | undefined;
   /** Bytes given to `socket.write` whose callback has not run. */
   #held = 0;
-  /** CLOSE_SENT, CLOSE_RECEIVED, READ_DONE (the client failed or closed: nothing more is read), CORKED (pongs pending). */
+  /**
+   * CLOSE_SENT, CLOSE_RECEIVED, READ_DONE (the client failed or closed:
+   * nothing more is read), CORKED (pongs of this chunk pending).
+   */
   #state = 0;
-  /** This turn's messages, framed as they are sent (a pooled buffer, none while idle), and its length. */
+  /** This turn's messages, framed as sent (a pooled buffer, none while idle), and its length. */
   #turn: Uint8Array | undefined;
   #turnLength = 0;
 
