@@ -23,11 +23,14 @@ export const ACK_EVERY = 64;
  * heartbeat. A client that only listens (a room member) acknowledges this
  * rarely: with acks every 64 frames, the writes of 500 members' acks cost a
  * fan-out a fifth of its server CPU (bench/pipeline.ts, 1.69 against 1.52 µs
- * per delivery). Not rarer: the sender keeps every frame until acknowledged
- * (about 8 KiB per busy member at 256 frames, and each record gets slower as
- * the buffers outgrow the cache: 30 ns at 256, 50 ns at 1024).
+ * per delivery); 512 against 256 still took the Bun WebSocket fan-out from
+ * 1.53 to 1.47 µs of server and 1.51 to 1.42 µs of load generator CPU per
+ * delivery (medians of 6 interleaved runs), each ack being a write, a wakeup
+ * and a read. Not rarer: the sender keeps every frame until acknowledged
+ * (about 17 KiB per busy member at 512 small frames: 16 bytes of ring entry
+ * each plus the bytes; a record costs the same at 256 and 512, ~44 ns on Bun).
  */
-export const ACK_ALONE = 256;
+export const ACK_ALONE = 512;
 /** Bytes of unacknowledged frames that make a `received` packet go out on its own. */
 export const ACK_ALONE_BYTES: number = 16 * 1024;
 
