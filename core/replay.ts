@@ -304,7 +304,11 @@ export class ReplayBuffer {
       }
       ring.base = ring.from;
     }
-    data.set(frame, ring.to - ring.base);
+    const at = ring.to - ring.base;
+    // A position update is 17 bytes: Bun's set() cost more than a loop (sampled: a seventh of
+    // a broadcast's time; 500 members in one process, 0.093 -> 0.088 µs a delivery), Node's ~the same.
+    if (length > 24) data.set(frame, at);
+    else for (let i = 0; i < length; i++) data[at + i] = frame[i]!;
     ring.to += length;
   }
 
