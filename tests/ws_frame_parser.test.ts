@@ -7,6 +7,7 @@ import type { ProtocolError } from "../protocol/errors.ts";
 import { WsFrameParser, type WsFrameSink } from "../runtime/ws_frame_parser.ts";
 import { closePayload, frameLength, writeFrame, WsOpcode } from "../runtime/ws_frame_writer.ts";
 import { acceptKey, upgradeAnswer } from "../runtime/ws_handshake.ts";
+import { clientFrame } from "./ws_helpers.ts";
 
 const hex = (s: string) =>
   new Uint8Array(s.replace(/\s/g, "").match(/../g)!.map((b) => parseInt(b, 16)));
@@ -26,26 +27,6 @@ class Events implements WsFrameSink {
   fail(code: number, error: ProtocolError): void {
     this.got.push({ fail: code, error: error.code });
   }
-}
-
-/** A masked client frame (FIN unless `fin` is false). */
-function clientFrame(
-  opcode: number,
-  payload: Uint8Array,
-  mask = [0x37, 0xfa, 0x21, 0x3d],
-  fin = true,
-): Uint8Array {
-  const n = payload.length;
-  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
-  const out = new Uint8Array(head + 4 + n);
-  out[0] = (fin ? 0x80 : 0) | opcode;
-  const view = new DataView(out.buffer);
-  if (n < 126) out[1] = 0x80 | n;
-  else if (n < 65536) (out[1] = 0x80 | 126, view.setUint16(2, n));
-  else (out[1] = 0x80 | 127, view.setBigUint64(2, BigInt(n)));
-  out.set(mask, head);
-  for (let i = 0; i < n; i++) out[head + 4 + i] = payload[i]! ^ mask[i & 3]!;
-  return out;
 }
 
 /** Parse `bytes` in the given pieces with one parser (pieces are copies: the parser unmasks in place). */
@@ -98,10 +79,10 @@ describe("WsFrameParser on golden frames", () => {
 
   it("joins a fragmented message with a ping in the middle, at every split point", () => {
     const parts = [
-      clientFrame(2, new Uint8Array([1, 2, 3]), [1, 2, 3, 4], false),
+      clientFrame(2, new Uint8Array([1, 2, 3]), false, [1, 2, 3, 4]),
       clientFrame(9, new Uint8Array([9])),
-      clientFrame(0, new Uint8Array([]), [5, 6, 7, 8], false),
-      clientFrame(0, new Uint8Array([4, 5]), [9, 9, 9, 9], true),
+      clientFrame(0, new Uint8Array([]), false, [5, 6, 7, 8]),
+      clientFrame(0, new Uint8Array([4, 5]), true, [9, 9, 9, 9]),
     ];
     const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let at = 0;
@@ -133,7 +114,7 @@ describe("WsFrameParser on golden frames", () => {
       ["opcode 3", clientFrame(3, new Uint8Array([1]))],
       ["opcode 11", clientFrame(11, new Uint8Array([1]))],
       ["a ping over 125 bytes", clientFrame(9, new Uint8Array(126))],
-      ["a ping without FIN", clientFrame(9, new Uint8Array(1), undefined, false)],
+      ["a ping without FIN", clientFrame(9, new Uint8Array(1), false)],
       ["a continuation without a start", clientFrame(0, new Uint8Array([1]))],
       ["a close code 1005", clientFrame(8, hex("03 ed"))],
       ["a close code 999", clientFrame(8, hex("03 e7"))],
@@ -148,7 +129,7 @@ describe("WsFrameParser on golden frames", () => {
         `${what}: nothing after`,
       );
     }
-    const start = clientFrame(2, new Uint8Array([1]), undefined, false);
+    const start = clientFrame(2, new Uint8Array([1]), false);
     assert.deepEqual(
       parse([start, clientFrame(2, new Uint8Array([2]))]),
       [ERR],
@@ -168,7 +149,7 @@ describe("WsFrameParser on golden frames", () => {
     atEverySplit(header, [TOO_BIG], 1024);
     const huge = hex("82 ff 00 00 01 00 00 00 00 00 01 02 03 04"); // 2^40 bytes declared
     atEverySplit(huge, [TOO_BIG], 1024);
-    const first = clientFrame(2, new Uint8Array(600), undefined, false);
+    const first = clientFrame(2, new Uint8Array(600), false);
     const second = clientFrame(0, new Uint8Array(600)).subarray(0, 8);
     assert.deepEqual(parse([first, second], 1024), [TOO_BIG]);
     assert.deepEqual(parse([clientFrame(2, new Uint8Array(1024))], 1024), [{
@@ -210,7 +191,6 @@ describe("WsFrameParser on random input", () => {
           return clientFrame(
             op,
             new Uint8Array(rand(op >= 8 ? 126 : 400)).map(() => rand(256)),
-            undefined,
             rand(3) > 0,
           );
         });

@@ -9,7 +9,7 @@ import type { ProtocolError } from "../protocol/errors.ts";
 import { runtimeName } from "../runtime/auto.ts";
 import type { Transport } from "../runtime/types.ts";
 import { listen } from "../runtime/ws_server_node.ts";
-import { rawHandshake } from "./ws_helpers.ts";
+import { clientFrame as frame, rawHandshake } from "./ws_helpers.ts";
 
 const HOST = "127.0.0.1";
 const MAX = 100_000;
@@ -19,25 +19,6 @@ afterEach(async () => {
 });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A masked client frame (mask key `mask`, FIN unless `fin` is false). */
-function frame(
-  opcode: number,
-  payload: Uint8Array,
-  fin = true,
-  mask = [0x5a, 0x01, 0xc3, 0x7e],
-): Uint8Array {
-  const n = payload.length;
-  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
-  const out = new Uint8Array(head + 4 + n);
-  out[0] = (fin ? 0x80 : 0) | opcode;
-  const view = new DataView(out.buffer);
-  if (n < 126) out[1] = 0x80 | n;
-  else if (n < 65536) (out[1] = 0x80 | 126, view.setUint16(2, n));
-  else (out[1] = 0x80 | 127, view.setBigUint64(2, BigInt(n)));
-  out.set(mask, head);
-  for (let i = 0; i < n; i++) out[head + 4 + i] = payload[i]! ^ mask[i & 3]!;
-  return out;
-}
 const bytes = (...values: number[]) => new Uint8Array(values);
 const closeBody = (code: number, reason = "") => {
   const text = new TextEncoder().encode(reason);

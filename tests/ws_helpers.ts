@@ -108,14 +108,25 @@ export function closeFrameOf(
 
 /** One masked binary frame (mask key 0, so the payload goes as it is), as a client sends it. */
 export function maskedFrame(payload: Uint8Array): Uint8Array {
+  return clientFrame(2, payload, true, [0, 0, 0, 0]);
+}
+
+/** A masked client frame, as a browser sends it (FIN unless `fin` is false). */
+export function clientFrame(
+  opcode: number,
+  payload: Uint8Array,
+  fin = true,
+  mask = [0x5a, 0x01, 0xc3, 0x7e],
+): Uint8Array {
   const n = payload.length;
   const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
   const out = new Uint8Array(head + 4 + n);
-  out[0] = 0x82;
+  out[0] = (fin ? 0x80 : 0) | opcode;
   const view = new DataView(out.buffer);
   if (n < 126) out[1] = 0x80 | n;
   else if (n < 65536) (out[1] = 0x80 | 126, view.setUint16(2, n));
   else (out[1] = 0x80 | 127, view.setBigUint64(2, BigInt(n)));
-  out.set(payload, head + 4); // mask key bytes stay 0
+  out.set(mask, head);
+  for (let i = 0; i < n; i++) out[head + 4 + i] = payload[i]! ^ mask[i & 3]!;
   return out;
 }
