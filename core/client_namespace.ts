@@ -163,7 +163,7 @@ export class ClientNamespace<L extends EventMap = EventMap, E extends EventMap =
 
   /** Send raw bytes (the server socket's `raw` handlers get them). */
   sendRaw(bytes: Uint8Array): void {
-    const data = bytes.slice();
+    const data = new Uint8Array(bytes); // a copy even of a Buffer (whose slice() is a view)
     this.#whenConnected(() =>
       this.#client.sendPacket({ kind: PacketKind.Raw, nsp: this.#id, data })
     );
