@@ -43,6 +43,12 @@ function onClose(this: OwnedSocket): void {
 
 // Peer state bits.
 const CLOSE_SENT = 1, CLOSE_RECEIVED = 2, READ_DONE = 4, CORKED = 8;
+/**
+ * No pong is written while this many bytes wait for the client: one that
+ * sends pings and never reads would grow the server's write buffer without
+ * bound. RFC 6455 (5.5.3) lets an endpoint answer only the latest ping.
+ */
+const PONG_BACKLOG = 64 * 1024;
 
 /** One upgraded socket: the transport's peer and the parser's sink. */
 class NodeWsPeer implements WsPeer, WsFrameSink {
@@ -152,7 +158,7 @@ class NodeWsPeer implements WsPeer, WsFrameSink {
 
   /** Parser sink: answer a ping with the same payload. */
   ping(payload: Uint8Array): void {
-    if (this.#state & CLOSE_SENT) return;
+    if (this.#state & CLOSE_SENT || this.#held > PONG_BACKLOG) return;
     // The pongs of one chunk leave in one write (a chunk of 1,000 pings is not 1,000 syscalls).
     if (!(this.#state & CORKED)) {
       this.#state |= CORKED;

@@ -88,10 +88,11 @@ async function serve() {
   const errors: ProtocolError[] = [];
   const closes: (Error | undefined)[] = [];
   const transports: Transport[] = [];
+  const received: number[] = []; // each frame's first byte
   const listener = await listen({ port: 0, hostname: HOST, maxFrameSize: MAX }, (t) => {
     transports.push(t);
     return {
-      frame: (f) => t.send(f),
+      frame: (f) => (received.push(f[0] ?? -1), t.send(f)),
       error: (e) => (errors.push(e as ProtocolError), t.close()),
       close: (e) => closes.push(e),
     };
@@ -113,7 +114,7 @@ async function serve() {
     good.send(frame(2, payload));
     assert.deepEqual(await good.next(2, "the good client's echo"), payload);
   };
-  return { port: listener.port, errors, closes, transports, client, stillWorks };
+  return { port: listener.port, errors, closes, transports, received, client, stillWorks };
 }
 
 describe(`game-socket's WebSocket server, raw frames (${runtimeName()})`, () => {
@@ -164,6 +165,22 @@ describe(`game-socket's WebSocket server, raw frames (${runtimeName()})`, () => 
     c.send(flood); // one write: the pongs leave corked, in order
     await c.until(() => c.frames.length === 1000, "1,000 pongs");
     assert.ok(c.frames.every((f, i) => f.op === 0x8a && f.payload[0] === (i & 0xff)));
+  });
+
+  it("a client that sends pings and never reads does not grow the server's write buffer", async () => {
+    const s = await serve();
+    const c = await s.client();
+    c.socket.pause(); // reads nothing: the kernel's buffers fill, then the server's would
+    const ping = frame(9, new Uint8Array(125).fill(7));
+    const burst = new Uint8Array(ping.length * 1000);
+    for (let i = 0; i < 1000; i++) burst.set(ping, i * ping.length);
+    for (let i = 0; i < 160; i++) c.send(burst); // 160,000 pings, 21 MB
+    c.send(frame(2, bytes(42)));
+    await c.until(() => s.received.includes(42), "the server to read past the pings", 20_000);
+    const held = s.transports.at(-1)!.bufferedAmount;
+    assert.ok(held < 1024 * 1024, `${held} bytes held for a client that reads nothing`);
+    c.socket.resume();
+    await s.stillWorks();
   });
 
   it("the close handshake: the client's code is echoed and the server ends the link; the server's close is answered", async () => {
