@@ -6,9 +6,6 @@
  * @module
  */
 
-/** Opcodes the server sends. */
-export const WsOpcode = { Binary: 2, Close: 8, Ping: 9, Pong: 10 } as const;
-
 const encoder = new TextEncoder();
 
 /**

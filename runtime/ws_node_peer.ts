@@ -12,13 +12,8 @@ import type * as net from "node:net";
 import type { ProtocolError } from "../protocol/errors.ts";
 import { pooledBuffer, recycleBuffer } from "./batch.ts";
 import { WsFrameParser, type WsFrameSink } from "./ws_frame_parser.ts";
-import {
-  closePayload,
-  controlFrame,
-  frameLength,
-  writeFrame,
-  WsOpcode,
-} from "./ws_frame_writer.ts";
+import { closePayload, controlFrame, frameLength, writeFrame } from "./ws_frame_writer.ts";
+import { Opcode } from "./ws_frame_rules.ts";
 import { WsTransport } from "./ws_transport.ts";
 import type { WsPeer } from "./ws_peer.ts";
 import type { AcceptHandler } from "./types.ts";
@@ -122,7 +117,7 @@ class NodeWsPeer implements WsPeer, WsFrameSink {
       }
       this.#turn = buf;
     }
-    this.#turnLength = writeFrame(buf, start, WsOpcode.Binary, frame);
+    this.#turnLength = writeFrame(buf, start, Opcode.Binary, frame);
   }
 
   /** Write this turn's messages (and `frames`) at once: one socket write. */
@@ -142,7 +137,7 @@ class NodeWsPeer implements WsPeer, WsFrameSink {
   close(code: number, reason: string): void {
     if (this.#state & CLOSE_SENT) return;
     this.#state |= CLOSE_SENT;
-    this.#write(controlFrame(WsOpcode.Close, closePayload(code, reason)), false);
+    this.#write(controlFrame(Opcode.Close, closePayload(code, reason)), false);
     // Both close frames are out (or the client can send none we would read): end the TCP link.
     if (this.#state & (CLOSE_RECEIVED | READ_DONE)) this.#socket.end();
   }
@@ -164,7 +159,7 @@ class NodeWsPeer implements WsPeer, WsFrameSink {
       this.#state |= CORKED;
       this.#socket.cork();
     }
-    this.#write(controlFrame(WsOpcode.Pong, payload), false);
+    this.#write(controlFrame(Opcode.Pong, payload), false);
   }
 
   /**
@@ -175,7 +170,7 @@ class NodeWsPeer implements WsPeer, WsFrameSink {
     this.#state |= CLOSE_RECEIVED;
     if (!(this.#state & CLOSE_SENT)) {
       this.#state |= CLOSE_SENT;
-      this.#write(controlFrame(WsOpcode.Close, closePayload(code, "")), false);
+      this.#write(controlFrame(Opcode.Close, closePayload(code, "")), false);
     }
     this.#socket.end();
     this.transport.closed(code, reason);

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ProtocolError } from "../protocol/errors.ts";
 import { WsFrameParser, type WsFrameSink } from "../runtime/ws_frame_parser.ts";
-import { closePayload, frameLength, writeFrame, WsOpcode } from "../runtime/ws_frame_writer.ts";
+import { closePayload, frameLength, writeFrame } from "../runtime/ws_frame_writer.ts";
+import { Opcode } from "../runtime/ws_frame_rules.ts";
 import { acceptKey, upgradeAnswer } from "../runtime/ws_handshake.ts";
 import { clientFrame } from "./ws_helpers.ts";
 
@@ -225,7 +226,7 @@ describe("server frames and the upgrade answer", () => {
     const messages = [new Uint8Array([1, 2]), new Uint8Array(300), new Uint8Array(70_000)];
     const out = new Uint8Array(messages.reduce((n, m) => n + frameLength(m.length), 0));
     let pos = 0;
-    for (const m of messages) pos = writeFrame(out, pos, WsOpcode.Binary, m);
+    for (const m of messages) pos = writeFrame(out, pos, Opcode.Binary, m);
     assert.equal(pos, out.length);
     assert.equal(out.length, 4 + 304 + 70_010);
     assert.deepEqual([...out.subarray(0, 4)], [0x82, 2, 1, 2]);
